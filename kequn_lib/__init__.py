@@ -1,0 +1,65 @@
+"""kequn (客群): analysing bank customer groups with pandas and scikit-learn.
+
+Every public function and class is available from the top level::
+
+    import kequn_lib as kq
+    customers = kq.make_customers(n=10_000, random_state=0)
+
+Modules
+-------
+datasets
+    The embedded synthetic bank (``make_customers``, ``make_transactions``, ``make_panel``),
+    public datasets and the analyst's own files.
+schema
+    Column contracts of the customer table and the transaction log.
+tiering, potential
+    Contribution-based tiering (AUM tiers, contribution, Pareto/ABC, RFM, migration) and
+    potential value (wallet estimation, BG/NBD, value matrix).
+clustering, groups
+    Behaviour-based segments as scikit-learn pipelines, and Dunbar-sized operable groups.
+lending
+    The WeBank / MYbank lending case study.
+plots
+    ``use_theme()`` (CJK font) and the package's standard figures.
+report
+    Execute the notebooks and render the HTML report (imported on first use).
+
+Importing the package has no side effects: no global options, no output, no network.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import clustering, datasets, errors, groups, lending, plots, potential, schema, tiering
+from .clustering import *  # noqa: F403
+from .datasets import *  # noqa: F403
+from .errors import *  # noqa: F403
+from .groups import *  # noqa: F403
+from .lending import *  # noqa: F403
+from .plots import *  # noqa: F403
+from .potential import *  # noqa: F403
+from .schema import *  # noqa: F403
+from .tiering import *  # noqa: F403
+
+__version__ = "0.1.0"
+
+__all__ = [
+    *errors.__all__,
+    *schema.__all__,
+    *datasets.__all__,
+    *tiering.__all__,
+    *potential.__all__,
+    *clustering.__all__,
+    *groups.__all__,
+    *lending.__all__,
+    *plots.__all__,
+]
+
+
+def __getattr__(name: str) -> Any:
+    # ``report`` pulls in nbclient/nbconvert; load it only when asked for (kq.report.build).
+    if name == "report":
+        return importlib.import_module(".report", __name__)
+    raise AttributeError(f"module 'kequn_lib' has no attribute {name!r}")

@@ -1,0 +1,15 @@
+"""Data sources that all end in kequn's customer table (and transaction log).
+
+* :mod:`~kequn_lib.datasets.synthetic`: the embedded synthetic bank, the default everywhere.
+* :mod:`~kequn_lib.datasets.public`: public datasets (UCI), downloaded and hash-checked.
+* :mod:`~kequn_lib.datasets.files`: the analyst's own CSV, Parquet or Excel exports.
+"""
+
+from __future__ import annotations
+
+from . import files, public, synthetic
+from .files import *  # noqa: F403
+from .public import *  # noqa: F403
+from .synthetic import *  # noqa: F403
+
+__all__ = [*synthetic.__all__, *public.__all__, *files.__all__]

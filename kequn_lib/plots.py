@@ -1,0 +1,230 @@
+"""Theme and standard figures.
+
+:func:`use_theme` sets the seaborn theme and a CJK-capable font, so Chinese titles and labels
+render in PNG, SVG and PDF output. Plot functions follow seaborn's shape: ``data`` first,
+keyword-only variables, ``ax=None`` and ``**kwargs`` last; they draw on ``ax`` (or the current
+Axes), return it, and never show or save.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from .errors import check_option
+from .schema import require_columns, require_frame
+
+__all__ = [
+    "cjk_font",
+    "plot_lorenz",
+    "use_theme",
+]
+
+log = logging.getLogger(__name__)
+
+# CJK-capable families a machine may already have, best first (all freely licensed or shipped
+# with the operating system). SimHei is deliberately absent: kequn never relies on it.
+_SYSTEM_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+)
+
+
+def _bundled_font_path() -> Path | None:
+    """Path of Noto Sans SC (SIL OFL 1.1) installed by the dependency ``pylopdf-fonts-zh-cn``."""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:  # pragma: no cover - it is a hard dependency
+        return None
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    return path if path.is_file() else None
+
+
+@cache
+def cjk_font() -> tuple[str, str | None]:
+    """Find a font family that can draw Chinese text, registering a bundled one if needed.
+
+    A CJK family already known to matplotlib is preferred. Otherwise the Noto Sans SC file that
+    kequn's dependency ``pylopdf-fonts-zh-cn`` installs is registered with matplotlib's font
+    manager for this session only (nothing is written into matplotlib's files).
+
+    Returns
+    -------
+    family : str
+        The font family name to use, e.g. ``"Noto Sans CJK SC"``.
+    path : str or None
+        The font file, when kequn registered it; ``None`` for a system font.
+
+    Raises
+    ------
+    KequnError
+        If no CJK font can be found at all.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> family, path = kq.cjk_font()
+    >>> isinstance(family, str)
+    True
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in _SYSTEM_CJK_FAMILIES:
+        if family in known:
+            log.debug("using system CJK font %s", family)
+            return family, None
+    path = _bundled_font_path()
+    if path is None:  # pragma: no cover - guarded by the dependency
+        from .errors import KequnError
+
+        msg = (
+            "No CJK font found: install the package 'pylopdf-fonts-zh-cn' (pip) or a system "
+            "font such as Noto Sans CJK SC, then restart Python."
+        )
+        raise KequnError(msg)
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    log.debug("registered bundled CJK font %s from %s", family, path)
+    return family, str(path)
+
+
+def use_theme(context: str = "notebook", *, style: str = "whitegrid", **kwargs: Any) -> str:
+    """Set kequn's seaborn theme with a font that renders Chinese text.
+
+    Call it once at the top of a notebook or script. Importing kequn changes nothing; only this
+    call sets matplotlib's global options.
+
+    Parameters
+    ----------
+    context : str, default="notebook"
+        seaborn plotting context (``"paper"``, ``"notebook"``, ``"talk"``, ``"poster"``).
+    style : str, default="whitegrid"
+        seaborn style.
+    **kwargs
+        Passed on to :func:`seaborn.set_theme` (e.g. ``palette=``).
+
+    Returns
+    -------
+    str
+        The CJK font family now first in ``font.sans-serif``.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> family = kq.use_theme()
+    >>> import matplotlib.pyplot as plt
+    >>> plt.rcParams["font.sans-serif"][0] == family
+    True
+    """
+    context = check_option(context, ["paper", "notebook", "talk", "poster"], name="context",
+                           owner="use_theme")
+    family, _ = cjk_font()
+    rc = {
+        "font.family": "sans-serif",
+        "font.sans-serif": [family, "DejaVu Sans"],
+        "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        "figure.dpi": 100,
+        "savefig.dpi": 120,
+        "figure.figsize": (8, 4.5),
+    }
+    rc.update(kwargs.pop("rc", {}))
+    sns.set_theme(context=context, style=style, rc=rc, **kwargs)
+    # seaborn's set_theme resets font.sans-serif from its own list; put ours first again
+    plt.rcParams["font.sans-serif"] = [family, *[f for f in plt.rcParams["font.sans-serif"]
+                                                 if f != family]]
+    return family
+
+
+# --- shared helpers for plot functions ---------------------------------------------------------
+
+
+def _get_ax(ax: Axes | None) -> Axes:
+    return plt.gca() if ax is None else ax
+
+
+def yuan_formatter(unit: str = "万") -> FuncFormatter:
+    """Tick formatter showing CNY amounts in 万 (10⁴) or 亿 (10⁸)."""
+    scale = {"元": 1.0, "万": 1e4, "亿": 1e8}[unit]
+    return FuncFormatter(lambda v, _pos: f"{v / scale:,.0f}")
+
+
+def plot_lorenz(
+    data: pd.DataFrame | pd.Series | None = None,
+    *,
+    x: str | None = None,
+    hue: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Draw the Lorenz curve of a non-negative quantity (e.g. AUM), one line per ``hue`` level.
+
+    Parameters
+    ----------
+    data : DataFrame or Series
+        The values, or a table holding them in column ``x``.
+    x : str, optional
+        Column of ``data`` with the values; required when ``data`` is a DataFrame.
+    hue : str, optional
+        Column of ``data`` that splits the curve into one line per group.
+    ax : matplotlib Axes, optional
+        Axes to draw on; the current Axes by default.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> ax = kq.plot_lorenz(pd.Series([1.0, 2.0, 10.0, 100.0]))
+    >>> ax.get_xlabel()
+    'Share of customers (客户占比)'
+    """
+    ax = _get_ax(ax)
+    if isinstance(data, pd.Series):
+        groups = {str(data.name or "all"): data}
+    else:
+        require_frame(data, owner="plot_lorenz")
+        if x is None:
+            from .errors import ParameterError
+
+            raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
+        cols = [x] + ([hue] if hue else [])
+        require_columns(data, cols, owner="plot_lorenz")
+        if hue:
+            groups = {str(k): g[x] for k, g in data.groupby(hue, observed=True, sort=True)}
+        else:
+            groups = {x: data[x]}
+    for label, values in groups.items():
+        v = np.sort(values.to_numpy(dtype="float64"))
+        if v.size == 0 or v.sum() <= 0:
+            continue
+        cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
+        share = np.linspace(0, 1, v.size + 1)
+        ax.plot(share, cum, label=label, **kwargs)
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="equality 完全平均")
+    ax.set_xlabel("Share of customers (客户占比)")
+    ax.set_ylabel("Share of total (累计占比)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    if len(groups) > 1 or hue:
+        ax.legend(loc="upper left", fontsize="small")
+    return ax

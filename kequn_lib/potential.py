@@ -1,0 +1,5 @@
+"""kequn_lib.potential (in progress)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
