@@ -1,4 +1,4 @@
-"""Theme and standard figures.
+"""Theme (CJK font) and helpers shared by the plot modules.
 
 :func:`use_theme` sets the seaborn theme and a CJK-capable font, so Chinese titles and labels
 render in PNG, SVG and PDF output. Plot functions follow seaborn's shape: ``data`` first,
@@ -21,13 +21,14 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .errors import check_option
-from .schema import require_columns, require_frame
+from ..errors import check_option
+from ..schema import require_columns, require_frame
 
 __all__ = [
     "cjk_font",
     "plot_lorenz",
     "use_theme",
+    "yuan_formatter",
 ]
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,7 @@ def plot_lorenz(
     else:
         require_frame(data, owner="plot_lorenz")
         if x is None:
-            from .errors import ParameterError
+            from ..errors import ParameterError
 
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])

@@ -1,0 +1,25 @@
+"""Theme and the package's standard figures.
+
+:func:`use_theme` sets the seaborn theme and a CJK-capable font so Chinese titles and labels
+render. The plot functions follow seaborn's shape: ``data`` first, keyword-only variables,
+``ax=None`` and ``**kwargs`` last; each draws on ``ax`` (or the current Axes), returns it, and
+never shows or saves. One small module per topic; all names are re-exported here and at the top
+level (``kq.plot_lorenz``).
+"""
+
+from __future__ import annotations
+
+from . import _theme, clustering, groups, lending, tiering
+from ._theme import *  # noqa: F403
+from .clustering import *  # noqa: F403
+from .groups import *  # noqa: F403
+from .lending import *  # noqa: F403
+from .tiering import *  # noqa: F403
+
+__all__ = [
+    *_theme.__all__,
+    *tiering.__all__,
+    *clustering.__all__,
+    *groups.__all__,
+    *lending.__all__,
+]
