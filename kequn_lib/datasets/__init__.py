@@ -7,9 +7,17 @@
 
 from __future__ import annotations
 
-from . import files, public, synthetic
+from . import files, panel, public, sources, synthetic
 from .files import *  # noqa: F403
+from .panel import *  # noqa: F403
 from .public import *  # noqa: F403
+from .sources import *  # noqa: F403
 from .synthetic import *  # noqa: F403
 
-__all__ = [*synthetic.__all__, *public.__all__, *files.__all__]
+__all__ = [
+    *sources.__all__,
+    *synthetic.__all__,
+    *panel.__all__,
+    *public.__all__,
+    *files.__all__,
+]
