@@ -32,7 +32,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import clustering, datasets, errors, groups, lending, plots, potential, schema, tiering
+from . import (
+    _display,
+    clustering,
+    datasets,
+    errors,
+    groups,
+    lending,
+    plots,
+    potential,
+    schema,
+    tiering,
+)
+from ._display import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
@@ -55,6 +67,7 @@ __all__ = [
     *groups.__all__,
     *lending.__all__,
     *plots.__all__,
+    *_display.__all__,
 ]
 
 

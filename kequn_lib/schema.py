@@ -125,7 +125,8 @@ def _schema_error(err: pa.errors.SchemaErrors, table: str, data: pd.DataFrame) -
         )
         return SchemaError(msg, column=column)
     where = f"column {column!r}" if column else "the table"
-    what = "duplicate values" if check.startswith("field_uniqueness") else f"must be {check}"
+    readable = {"not_nullable": "present (no missing values)"}.get(check, check)
+    what = "has duplicate values" if check.startswith("field_uniqueness") else f"must be {readable}"
     n = len(sub)
     msg = (
         f"{table}: {where} {what}; {n} row(s) fail, first at index "

@@ -1,0 +1,56 @@
+# kequn: two commands on a fresh machine.
+#   make report   build the rendered report (reports/index.html)
+#   make test     run the test suite
+# Both create .venv on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+# Report parameters (optional): make report DATA=uci-bank-marketing N_CUSTOMERS=20000 SEED=1
+DATA        ?=
+N_CUSTOMERS ?=
+SEED        ?=
+PYTEST_ARGS ?=
+
+.PHONY: help report test lint bench clean
+
+help:
+	@echo "make report   execute the notebooks and write reports/index.html"
+	@echo "make test     run the test suite (pytest)"
+	@echo "make lint     ruff check"
+	@echo "make bench    run the benchmarks (bench/RESULTS.md)"
+	@echo "make clean    remove reports and caches (keeps .venv)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "kequn needs Python 3.11 or newer: run e.g. make PYTHON=python3.11 $(MAKECMDGOALS)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+report: $(VENV)/.installed
+	$(BIN)/python -m kequn_lib.report \
+	  $(if $(DATA),--data $(DATA)) \
+	  $(if $(N_CUSTOMERS),--n-customers $(N_CUSTOMERS)) \
+	  $(if $(SEED),--seed $(SEED))
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf reports .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,102 @@
+"""Repository hygiene: clean notebooks, matching environment files, public API, lint."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+import kequn_lib as kq
+
+from .conftest import REPO
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
+    assert notebooks, "no notebooks found"
+    for path in notebooks:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{path.name} has outputs: clear them"
+                assert cell.get("execution_count") is None, f"{path.name} has execution counts"
+
+
+def test_notebooks_have_title_summary_and_parameters():
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        assert re.match(r"\d\d_[a-z0-9_]+\.ipynb$", path.name), path.name
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        first = "".join(nb["cells"][0]["source"])
+        assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# "), path.name
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+
+
+def _names(requirements):
+    out = {}
+    for req in requirements:
+        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", req)
+        out[m.group(1).lower().replace("_", "-")] = m.group(2).replace(" ", "")
+    return out
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = _names(project["dependencies"] + project["optional-dependencies"]["dev"])
+    conda, pip = {}, {}
+    text = (REPO / "environment.yml").read_text(encoding="utf-8")
+    for line in text.split("dependencies:", 1)[1].splitlines():
+        m = re.match(r"^\s{6}- (.+)$", line)
+        if m and not m.group(1).startswith("-e"):
+            pip.update(_names([m.group(1)]))
+            continue
+        m = re.match(r"^\s{2}- ([A-Za-z].*)$", line)
+        if m and not m.group(1).startswith(("pip", "python")):
+            conda.update(_names([m.group(1)]))
+    listed = {**conda, **pip}
+    assert set(listed) == set(wanted), set(listed) ^ set(wanted)
+    for name, pin in wanted.items():
+        assert listed[name] == pin, f"{name}: pyproject {pin!r} vs environment.yml {listed[name]!r}"
+    assert "<3.13" in wanted["matplotlib"]
+
+
+def test_every_public_name_is_documented_and_importable():
+    assert len(kq.__all__) == len(set(kq.__all__)), "a public name is exported twice"
+    for name in kq.__all__:
+        obj = getattr(kq, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert inspect.getdoc(obj), f"kq.{name} has no docstring"
+
+
+def test_no_machine_paths_in_tracked_files():
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                           check=True).stdout.split()
+    pattern = re.compile(r"""(^|["' =(])/(work|farm|tmp|root|home)/""")
+    for name in files:
+        path = REPO / name
+        if path.suffix in {".py", ".md", ".toml", ".yml", ".cfg", ".txt", ".csv"} \
+                and path.is_file():
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                assert not pattern.search(line), f"{name}:{i}: {line.strip()}"
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff", path=str(REPO / ".venv" / "bin")) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -e .[dev])")
+    result = subprocess.run([ruff, "check", str(REPO)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_has_no_output():
+    code = "import kequn_lib"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "" and out.stderr == ""
