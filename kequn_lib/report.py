@@ -259,20 +259,26 @@ def execute_notebook(
 
 # --- rendering ---------------------------------------------------------------------------------
 
-_CSS = """
-:root {
-  --jp-content-font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif,
-    "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "KequnCJK";
-  --jp-ui-font-family: var(--jp-content-font-family);
-  --jp-code-font-family: "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace,
-    "KequnCJK";
-}
-body { font-family: var(--jp-content-font-family); }
-main { max-width: 1000px; margin: 0 auto; }
-.kequn-nav { max-width: 1000px; margin: 0.8em auto; padding: 0.5em 1em; display: flex;
+_STACK = (
+    '"KequnCJK", -apple-system, "Segoe UI", Helvetica, Arial, "Liberation Sans", '
+    '"DejaVu Sans", system-ui, sans-serif'
+)
+# "KequnCJK" is an embedded subset holding only the page's non-ASCII characters, so it comes
+# first: ASCII text falls through to the reader's fonts, while Chinese never reaches a system
+# font that would draw it as empty boxes.
+_CSS = f"""
+:root {{
+  --jp-content-font-family: {_STACK};
+  --jp-ui-font-family: {_STACK};
+  --jp-code-font-family: "KequnCJK", "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono",
+    monospace;
+}}
+body, .kequn-nav, .kequn-nav a, .kequn-nav span {{ font-family: {_STACK}; }}
+main {{ max-width: 1000px; margin: 0 auto; }}
+.kequn-nav {{ max-width: 1000px; margin: 0.8em auto; padding: 0.5em 1em; display: flex;
   justify-content: space-between; gap: 1em; border: 1px solid #ddd; border-radius: 6px;
-  background: #f7f7f9; font-family: var(--jp-content-font-family); font-size: 0.95em; }
-.kequn-nav a { text-decoration: none; }
+  background: #f7f7f9; font-size: 0.95em; }}
+.kequn-nav a {{ text-decoration: none; }}
 /*KEQUN_FONT*/
 """
 
@@ -293,7 +299,7 @@ def _nav(chapters: Sequence[Chapter], i: int) -> str:
 
 def _font_face(text: str) -> str:
     """An ``@font-face`` rule embedding the CJK glyphs that ``text`` uses (empty if none)."""
-    chars = sorted({ch for ch in text if ord(ch) > 0x2E7F})
+    chars = sorted({ch for ch in text if ord(ch) > 0x7F})
     if not chars:
         return ""
     from fontTools import subset
