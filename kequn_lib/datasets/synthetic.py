@@ -155,6 +155,10 @@ _BANK_INDUSTRY_TILT = np.array(
         [0.6, 1.0, 1.0, 0.8, 3.0, 1.0, 1.2, 1.0],  # BOC: foreign exchange
     ]
 )
+# Wallet effect (log scale) of the industry or sector of employment, in INDUSTRIES order.
+_INDUSTRY_WALLET = np.array([-0.35, 0.0, 0.1, 0.05, 0.25, 0.15, 0.45, -0.1])
+# Chance that a customer of each persona banks mainly elsewhere (PERSONA_TABLE order).
+_ELSEWHERE_P = np.array([0.12, 0.40, 0.35, 0.08, 0.30, 0.40, 0.30, 0.25, 0.30])
 REGIONS = ("urban", "county", "rural")
 EDUCATION = ("primary", "secondary", "vocational", "bachelor", "postgraduate")
 CARD_LEVELS = ("standard", "gold", "platinum", "diamond")
@@ -300,14 +304,19 @@ def make_customers(
 
     # --- wallet (all banks) and this bank's share of it ----------------------------------------
     log_wallet = par["wallet_mu"][persona] + par["wallet_sigma"][persona] * rng.standard_normal(n)
-    edu_effect = np.array([-0.35, -0.12, 0.05, 0.25, 0.45])[education]
+    edu_effect = np.array([-0.55, -0.2, 0.05, 0.35, 0.65])[education]
+    industry_effect = _INDUSTRY_WALLET[industry]
     region_effect = np.array([0.15, -0.05, -0.30])[region]
     age_effect = 0.35 * np.exp(-(((age - 55.0) / 18.0) ** 2)) - 0.15
-    log_wallet += np.where(is_ind, edu_effect + age_effect, 0.0) + region_effect
+    log_wallet += np.where(is_ind, edu_effect + age_effect, 0.0) + region_effect + industry_effect
     tail = rng.random(n) < par["tail_p"][persona]
     wallet = np.exp(log_wallet)
     wallet *= np.where(tail, 1.0 + rng.pareto(1.6, n), 1.0)
     share = rng.beta(par["sow_a"][persona], par["sow_b"][persona])
+    # Some customers bank mainly elsewhere: this bank holds a small slice of a wallet that may be
+    # large. They are the "high potential" customers that asset tiers rank low.
+    elsewhere = rng.random(n) < _ELSEWHERE_P[persona]
+    share = np.where(elsewhere, rng.beta(0.8, 7.0, n), share)
     aum = wallet * share
     no_deposit = rng.random(n) < np.where(is_ind, 0.02, 0.0)  # loan- or box-only customers
     aum[no_deposit] = 0.0
