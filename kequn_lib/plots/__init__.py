@@ -9,18 +9,20 @@ level (``kq.plot_lorenz``).
 
 from __future__ import annotations
 
-from . import _theme, clustering, customers, groups, lending, tiering
+from . import _theme, clustering, customers, groups, lending, potential, tiering
 from ._theme import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .customers import *  # noqa: F403
 from .groups import *  # noqa: F403
 from .lending import *  # noqa: F403
+from .potential import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
 __all__ = [
     *_theme.__all__,
     *customers.__all__,
     *tiering.__all__,
+    *potential.__all__,
     *clustering.__all__,
     *groups.__all__,
     *lending.__all__,
