@@ -1,5 +1,321 @@
-"""Figures for kequn_lib.lending (in progress)."""
+"""Figures for the WeBank / MYbank lending case study (:mod:`kequn_lib.lending`).
+
+Each function draws on ``ax`` (or the current Axes) and returns it; titles are bilingual. Call
+``kq.use_theme()`` first so the Chinese text renders.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..errors import ParameterError
+from ..lending import lending_facts
+from ..schema import require_columns, require_frame
+from ._theme import _get_ax
+
+__all__ = [
+    "plot_growth_paths",
+    "plot_loan_sizes",
+    "plot_size_sensitivity",
+    "plot_tolerance_curve",
+    "plot_volume_decomposition",
+]
+
+_BANK_COLORS = {"WeBank": "#1f77b4", "MYbank": "#ff7f0e"}
+
+
+def _cny(v: float, _pos: Any = None) -> str:
+    if abs(v) >= 1e8:
+        return f"{v / 1e8:g}亿"
+    if abs(v) >= 1e4:
+        return f"{v / 1e4:g}万"
+    return f"{v:g}"
+
+
+def _fact_std(bank: str, metric: str) -> float | None:
+    facts = lending_facts()
+    row = facts[(facts["bank"] == bank) & (facts["metric"] == metric)]
+    return None if row.empty else float(row["value_std"].iloc[0])
+
+
+def plot_loan_sizes(
+    data: pd.DataFrame | None = None,
+    *,
+    x: str = "amount",
+    hue: str | None = "bank",
+    bounds: bool = True,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Histogram of loan sizes on a log axis, with each bank's stated bounds drawn in.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Loan books (e.g. from :func:`~kequn_lib.simulate_loan_book`, concatenated).
+    x : str, default="amount"
+        Column of loan amounts (CNY).
+    hue : str or None, default="bank"
+        Column splitting the books.
+    bounds : bool, default=True
+        Draw the facts: each bank's loan limit (dashed), WeBank's 1万 average bound and
+        MYbank's 5万 threshold (dotted), and each book's mean (solid).
+    ax : matplotlib Axes, optional
+        Axes to draw on.
+    **kwargs
+        Passed to :func:`seaborn.histplot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> book = kq.simulate_loan_book("WeBank", n_loans=500)
+    >>> ax = kq.plot_loan_sizes(book)
+    >>> ax.get_xlabel()
+    'Loan amount (元, log scale)'
+    """
+    ax = _get_ax(ax)
+    require_frame(data, owner="plot_loan_sizes")
+    require_columns(data, [x] + ([hue] if hue else []), owner="plot_loan_sizes")
+    plot_data = data.copy()
+    if hue:
+        plot_data[hue] = plot_data[hue].astype(str)
+    opts = {"element": "step", "stat": "density", "common_norm": False, "bins": 40,
+            "fill": False}
+    opts.update(kwargs)
+    palette = _BANK_COLORS if hue == "bank" else None
+    sns.histplot(data=plot_data, x=x, hue=hue, log_scale=True, ax=ax, palette=palette, **opts)
+    if bounds:
+        groups = plot_data.groupby(hue, sort=True) if hue else [("all", plot_data)]
+        for name, g in groups:
+            color = _BANK_COLORS.get(str(name), "grey")
+            ax.axvline(float(g[x].mean()), color=color, lw=1.2)
+            bank = str(name)
+            limit = _fact_std(bank, "max_loan")
+            if limit is not None:
+                ax.axvline(limit, color=color, ls="--", lw=1)
+            if bank == "WeBank":
+                ax.axvline(_fact_std(bank, "average_loan_size"), color=color, ls=":", lw=1.2)
+            if bank == "MYbank":
+                ax.axvline(50_000.0, color=color, ls=":", lw=1.2)
+        ax.text(0.01, 0.98, "solid: book mean 均值 · dotted: stated bound 1万/5万 · "
+                "dashed: loan limit 限额", transform=ax.transAxes, va="top", fontsize="x-small")
+    ax.xaxis.set_major_formatter(FuncFormatter(_cny))
+    ax.set_xlabel("Loan amount (元, log scale)")
+    ax.set_ylabel("Density (密度)")
+    ax.set_title("Loan size distributions 单笔贷款金额分布")
+    return ax
+
+
+def plot_size_sensitivity(
+    data: pd.DataFrame | None = None,
+    *,
+    x: str = "sigma",
+    y: str = "mean",
+    hue: str | None = "bank",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Average loan implied by each calibration as the free log-sd varies.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.size_sensitivity` (one or both banks).
+    x, y, hue : str
+        Columns for the free parameter, the implied statistic (CNY) and the bank.
+    ax : matplotlib Axes, optional
+        Axes to draw on.
+    **kwargs
+        Passed to :func:`seaborn.lineplot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> ax = kq.plot_size_sensitivity(kq.size_sensitivity("MYbank", sigmas=[0.5, 1.0]))
+    >>> ax.get_xlabel()
+    'Log-sd of loan size σ (assumption)'
+    """
+    ax = _get_ax(ax)
+    require_frame(data, owner="plot_size_sensitivity")
+    require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_size_sensitivity")
+    palette = _BANK_COLORS if hue == "bank" else None
+    sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, palette=palette, **kwargs)
+    ax.axhline(10_000.0, color=_BANK_COLORS["WeBank"], ls=":", lw=1.2,
+               label="WeBank average bound 1万")
+    ax.yaxis.set_major_formatter(FuncFormatter(_cny))
+    ax.set_xlabel("Log-sd of loan size σ (assumption)")
+    ax.set_ylabel("Average loan (元)")
+    ax.set_title("Implied average loan vs spread 平均贷款额与分布离散度")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_growth_paths(
+    data: pd.DataFrame | None = None,
+    *,
+    x: str = "month",
+    y: str = "growth_factor",
+    hue: str | None = "label",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Compounded growth paths (one line per rate), on a log axis.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.growth_path` (several, concatenated).
+    x, y, hue : str
+        Columns for month, growth factor and path label.
+    ax : matplotlib Axes, optional
+        Axes to draw on.
+    **kwargs
+        Passed to :func:`seaborn.lineplot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> ax = kq.plot_growth_paths(kq.growth_path(1.0, monthly_rate=0.3, months=5))
+    >>> ax.get_ylabel()
+    'Multiple of month 0 (倍数, log scale)'
+    """
+    ax = _get_ax(ax)
+    require_frame(data, owner="plot_growth_paths")
+    require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_growth_paths")
+    sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, **kwargs)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}×"))
+    for _label, g in data.groupby(hue, sort=False) if hue else [(None, data)]:
+        last = g.iloc[-1]
+        ax.annotate(f"{last[y]:.2f}×", (last[x], last[y]), textcoords="offset points",
+                    xytext=(4, 0), fontsize="small", va="center")
+    ax.set_xlabel("Month (月)")
+    ax.set_ylabel("Multiple of month 0 (倍数, log scale)")
+    ax.set_title("Month-on-month growth compounds 月环比增长的复利效应")
+    return ax
+
+
+def plot_tolerance_curve(
+    data: pd.DataFrame | None = None,
+    *,
+    x: str = "tolerance",
+    y: str = "approval_rate",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Approval rate against the tolerated overdue rate, with the two banks' bounds marked.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.approval_under_tolerance` over a grid of tolerances.
+    x, y : str, default="tolerance", "approval_rate"
+        Columns to plot (``y`` may also be ``"volume"``).
+    ax : matplotlib Axes, optional
+        Axes to draw on.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> t = kq.approval_under_tolerance(tolerance=[0.002, 0.005, 0.01], n_applicants=1_000)
+    >>> ax = kq.plot_tolerance_curve(t)
+    >>> ax.get_xlabel()
+    'Tolerated overdue rate (逾期率容忍度)'
+    """
+    ax = _get_ax(ax)
+    require_frame(data, owner="plot_tolerance_curve")
+    require_columns(data, [x, y], owner="plot_tolerance_curve")
+    if y not in ("approval_rate", "volume", "approved"):
+        msg = f"plot_tolerance_curve: y={y!r}; use 'approval_rate', 'approved' or 'volume'."
+        raise ParameterError(msg)
+    d = data.sort_values(x)
+    ax.plot(d[x], d[y], marker="o", ms=3, color="0.3", **kwargs)
+    for bank in ("WeBank", "MYbank"):
+        bound = _fact_std(bank, "overdue_rate")
+        ax.axvline(bound, color=_BANK_COLORS[bank], ls="--", lw=1.2,
+                   label=f"{bank} stated bound {bound:.1%}")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    if y == "approval_rate":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("Approval rate (审批通过率)")
+    elif y == "volume":
+        ax.yaxis.set_major_formatter(FuncFormatter(_cny))
+        ax.set_ylabel("Approved volume (放款金额, 元)")
+    else:
+        ax.set_ylabel("Approved applicants (通过笔数)")
+    ax.set_xlabel("Tolerated overdue rate (逾期率容忍度)")
+    ax.set_title("Risk tolerance drives approvals 风险容忍度与审批通过率")
+    ax.legend(fontsize="small", loc="lower right")
+    return ax
+
+
+def plot_volume_decomposition(
+    data: pd.DataFrame | None = None,
+    *,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Bar chart of a volume gap split into count and average-size effects.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.decompose_volume` (index ``effect``, column
+        ``contribution``), or several stacked with a ``scenario`` column.
+    ax : matplotlib Axes, optional
+        Axes to draw on.
+    **kwargs
+        Passed to :func:`seaborn.barplot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> d = kq.decompose_volume({"n_loans": 10, "volume": 100.0}, {"n_loans": 20, "volume": 300.0})
+    >>> ax = kq.plot_volume_decomposition(d)
+    >>> ax.get_ylabel()
+    'Contribution to the gap (元)'
+    """
+    ax = _get_ax(ax)
+    require_frame(data, owner="plot_volume_decomposition")
+    d = data.reset_index() if "effect" not in data.columns else data.copy()
+    require_columns(d, ["effect", "contribution"], owner="plot_volume_decomposition")
+    names = {"count": "count 笔数", "average_size": "average size 笔均", "total": "total gap 差额"}
+    d["effect"] = d["effect"].map(names).fillna(d["effect"])
+    hue = "scenario" if "scenario" in d.columns else None
+    sns.barplot(data=d, x="effect", y="contribution", hue=hue, ax=ax,
+                order=[v for v in names.values() if v in set(d["effect"])], **kwargs)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.yaxis.set_major_formatter(FuncFormatter(_cny))
+    ax.set_xlabel("Effect (效应)")
+    ax.set_ylabel("Contribution to the gap (元)")
+    ax.set_title("Where the volume gap comes from 放贷规模差距分解")
+    if hue:
+        ax.legend(fontsize="small")
+    return ax
