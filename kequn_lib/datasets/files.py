@@ -1,5 +1,618 @@
-"""kequn_lib.datasets.files (in progress)."""
+"""The analyst's own files: a bank's customer or transaction export read into kequn's tables.
+
+:func:`read_customers` and :func:`read_transactions` read CSV (any of UTF-8, UTF-8 with BOM,
+GBK/GB18030 or UTF-16 with BOM; comma, tab, semicolon or ``|`` separated), Parquet and Excel
+(``.xlsx``) files; rename the columns (your mapping first, then the built-in preset of common
+Chinese headers, :data:`HEADER_PRESET`); parse numbers written with thousands separators
+(``1,200.50``), amounts in 万 (ten thousand yuan) where the header or the ``unit`` argument says
+so, dates and yes/no flags; and validate the result with :func:`~kequn_lib.validate_customers` or
+:func:`~kequn_lib.validate_transactions`. Every problem is a :class:`~kequn_lib.KequnError` that
+names the file, the column and the rows. Nothing is ever dropped or filled in silently.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import codecs
+import io
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import KequnError, ParameterError, SchemaError, _fmt_values, check_option
+from ..schema import (
+    COUNT_COLUMNS,
+    FLAG_COLUMNS,
+    MONEY_COLUMNS,
+    validate_customers,
+    validate_transactions,
+)
+
+__all__ = ["HEADER_PRESET", "read_customers", "read_transactions"]
+
+logger = logging.getLogger(__name__)
+
+HEADER_PRESET: dict[str, str] = {
+    # identity
+    "客户号": "customer_id",
+    "客户编号": "customer_id",
+    "客户id": "customer_id",
+    "客户代码": "customer_id",
+    "客户编码": "customer_id",
+    "客户识别号": "customer_id",
+    "cust_id": "customer_id",
+    "customer_id": "customer_id",
+    "客户类型": "customer_kind",
+    "客户类别": "customer_kind",
+    "所属银行": "bank",
+    "行业": "industry",
+    "所属行业": "industry",
+    "职业": "occupation",
+    "地区": "region",
+    "区域": "region",
+    "年龄": "age",
+    "学历": "education",
+    "性别": "sex",
+    "开户日期": "open_date",
+    "开户时间": "open_date",
+    "账龄": "tenure_months",
+    "开户月数": "tenure_months",
+    "卡等级": "card_level",
+    "卡片等级": "card_level",
+    # balances and flows (CNY)
+    "资产余额": "aum",
+    "aum": "aum",
+    "aum余额": "aum",
+    "金融资产": "aum",
+    "金融资产余额": "aum",
+    "管理资产": "aum",
+    "存款余额": "deposit_balance",
+    "存款": "deposit_balance",
+    "理财余额": "wealth_balance",
+    "理财产品余额": "wealth_balance",
+    "贷款余额": "loan_balance",
+    "外汇交易量": "fx_volume_12m",
+    "中间业务收入": "fee_income_12m",
+    "手续费收入": "fee_income_12m",
+    "汇款笔数": "remittance_count_12m",
+    "持有产品数": "products_held",
+    "产品数": "products_held",
+    # product flags
+    "是否存款客户": "has_deposit",
+    "是否贷款客户": "has_loan",
+    "是否有贷款": "has_loan",
+    "是否汇兑客户": "has_remittance",
+    "是否保险箱客户": "has_safe_box",
+    # transaction log
+    "交易日期": "date",
+    "交易时间": "date",
+    "交易金额": "amount",
+    "发生额": "amount",
+    "金额": "amount",
+    "交易类型": "kind",
+    "交易种类": "kind",
+    "交易渠道": "channel",
+    "渠道": "channel",
+}
+"""Built-in mapping from common (mostly Chinese) export headers to kequn's column names.
+
+Headers are matched after trimming spaces, ignoring ASCII case and a trailing unit in brackets:
+``资产余额（万元）`` matches ``资产余额`` and declares the column to be in 万 (x 10,000 yuan);
+``(元)`` declares yuan. Extend it with your own mapping: ``columns={"总资产": "aum"}``."""
+
+_NA_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "无数据"}
+_TRUE = {"是", "有", "y", "yes", "true", "1", "t", "√"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "f", "×"}
+_KIND = {
+    "个人": "individual", "个人客户": "individual", "零售": "individual",
+    "对公": "corporate", "对公客户": "corporate", "企业": "corporate", "公司": "corporate",
+}  # fmt: skip
+_CARD = {"普卡": "standard", "金卡": "gold", "白金卡": "platinum", "钻石卡": "diamond"}
+_CARD_ORDER = ["standard", "gold", "platinum", "diamond"]
+_CATEGORIES = ("bank", "customer_kind", "industry", "occupation", "region", "education", "sex",
+               "kind", "channel")  # fmt: skip
+_UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[(（\[【]\s*(?P<unit>万元|万|元|亿元)\s*[)）\]】]$")
+_THOUSANDS_RE = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_UNITS = {"元": 1.0, "万": 1e4, "万元": 1e4}
+
+
+class _FileReadError(KequnError, ValueError):
+    """The file cannot be read as a table (format, encoding, sheet)."""
+
+
+class _FileMissingError(KequnError, FileNotFoundError):
+    """The file does not exist."""
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, encoding: str, path: Path) -> tuple[str, str]:
+    """Decode ``raw``; ``encoding="auto"`` tries BOMs, UTF-8, GB18030 (covers GBK), then a guess."""
+    if encoding != "auto":
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"{path}: cannot be decoded as {encoding} (byte {exc.start}: "
+                f"{raw[exc.start : exc.start + 4]!r}). Use encoding='auto' or the file's "
+                "encoding, e.g. 'gb18030' for GBK exports."
+            )
+            raise _FileReadError(msg) from None
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or "\x00" in str(best):
+        msg = (
+            f"{path}: unreadable text encoding (not UTF-8, UTF-8 with BOM, UTF-16 with BOM or "
+            "GBK/GB18030, and no other encoding fits). Re-save it as UTF-8 CSV or as .xlsx, or "
+            "pass encoding= the file's encoding."
+        )
+        raise _FileReadError(msg)
+    logger.info("%s: guessed text encoding %s", path, best.encoding)
+    return str(best), best.encoding
+
+
+def _sniff_sep(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
+    return max(counts, key=lambda sep: counts[sep]) if max(counts.values()) else ","
+
+
+def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd.DataFrame, Path]:
+    if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
+        msg = f"{owner}: path must be a file path (str or Path), got {type(path).__name__}."
+        raise ParameterError(msg)
+    path = Path(path).expanduser()
+    if not path.is_file():
+        where = path.resolve().parent
+        msg = f"{owner}: file {path} not found (looked in {where}). Check the name and folder."
+        raise _FileMissingError(msg)
+    if encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ParameterError(f"{owner}: unknown encoding={encoding!r}.") from None
+    suffix = path.suffix.lower()
+    if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
+        raise ParameterError(f"{owner}: sheet= applies to Excel files only, not to {path.name}.")
+    try:
+        if suffix in {".csv", ".txt", ".tsv"}:
+            text, used = _decode(path.read_bytes(), encoding, path)
+            logger.debug("%s: read as %s", path, used)
+            frame = pd.read_csv(
+                io.StringIO(text), sep=_sniff_sep(text), dtype=str, keep_default_na=False
+            )
+        elif suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        elif suffix in {".xlsx", ".xlsm"}:
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                names = book.sheet_names
+                chosen = 0 if sheet is None else sheet
+                if (isinstance(chosen, str) and chosen not in names) or (
+                    isinstance(chosen, int) and not 0 <= chosen < len(names)
+                ):
+                    msg = (
+                        f"{owner}: {path} has no sheet {chosen!r}; its sheets are "
+                        f"{_fmt_values(names, 20)}. Pass sheet= one of them (name or position)."
+                    )
+                    raise _FileReadError(msg)
+                frame = pd.read_excel(book, sheet_name=chosen)
+        else:
+            msg = (
+                f"{owner}: {path.name} has an unsupported extension {suffix!r}. Use .csv, "
+                ".parquet or .xlsx (save legacy .xls files as .xlsx first)."
+            )
+            raise _FileReadError(msg)
+    except KequnError:
+        raise
+    except Exception as exc:  # parser, zip, arrow and openpyxl errors come in many classes
+        msg = f"{owner}: cannot read {path} as a table ({type(exc).__name__}: {exc})."
+        raise _FileReadError(msg) from exc
+    if frame.shape[1] == 0:
+        raise _FileReadError(f"{owner}: {path} holds no columns.")
+    return frame, path
+
+
+def _normalise_header(name: Any) -> tuple[str, str | None]:
+    """Return (key for preset lookup, declared unit or None)."""
+    text = str(name).replace("\ufeff", "").strip()
+    unit = None
+    match = _UNIT_RE.match(text)
+    if match:
+        text, unit = match["name"], match["unit"]
+    return re.sub(r"\s+", "", text).lower(), unit
+
+
+def _rename(
+    frame: pd.DataFrame, columns: dict[str, str] | None, *, preset: bool, path: Path, owner: str
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Apply the user's mapping and the preset; return the frame and declared unit factors."""
+    if columns is not None and not isinstance(columns, dict):
+        raise ParameterError(f"{owner}: columns must be a dict {{file name: kequn name}}.")
+    columns = dict(columns or {})
+    original = [str(c) for c in frame.columns]
+    stripped = {c.replace("\ufeff", "").strip(): c for c in original}
+    absent = [k for k in columns if str(k) not in original and str(k).strip() not in stripped]
+    if absent:
+        msg = (
+            f"{owner}: columns= names {_fmt_values(absent, 10)}, not in {path.name}. The file "
+            f"has: {_fmt_values(original, 30)}."
+        )
+        raise SchemaError(msg, column=str(absent[0]))
+    lookup = {k.lower(): v for k, v in HEADER_PRESET.items()} if preset else {}
+    user = {stripped.get(str(k).strip(), str(k)): v for k, v in columns.items()}
+    new_names, factors = [], {}
+    for col in original:
+        key, unit = _normalise_header(col)
+        target = user.get(col) or lookup.get(key) or col.replace("\ufeff", "").strip()
+        new_names.append(target)
+        if unit is not None:
+            factors[target] = {"万元": 1e4, "万": 1e4, "亿元": 1e8, "元": 1.0}[unit]
+    dup = sorted({n for n in new_names if new_names.count(n) > 1})
+    if dup:
+        sources = [c for c, n in zip(original, new_names, strict=True) if n in dup]
+        msg = (
+            f"{owner}: in {path.name}, the columns {_fmt_values(sources, 10)} all map to "
+            f"{_fmt_values(dup)}. Keep one: pass columns= mapping the others to other names."
+        )
+        raise SchemaError(msg, column=dup[0])
+    return frame.set_axis(new_names, axis=1), factors
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def _where(mask: pd.Series, rows_are_lines: bool) -> str:
+    idx = list(mask.index[mask])
+    text = f"{len(idx)} row(s), first at index [{_fmt_values(idx)}]"
+    if rows_are_lines:
+        text += f" (file lines [{_fmt_values([i + 2 for i in idx])}])"
+    return text
+
+
+def _missing(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        text = s.astype("string").str.strip().str.lower()
+        return s.isna() | text.isin(_NA_TOKENS).fillna(True)
+    return s.isna()
+
+
+def _to_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers ('1,200.50', '¥300', '(50)' accounting negatives); return (float64, bad)."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("float64"), pd.Series(False, index=s.index)
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64"), pd.Series(False, index=s.index)
+    missing = _missing(s)
+    text = s.astype("string").str.strip().str.replace(r"^[¥￥$]|元$", "", regex=True).str.strip()
+    text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+    grouped = text.str.fullmatch(_THOUSANDS_RE.pattern).fillna(False)
+    text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    num = pd.to_numeric(text.mask(missing), errors="coerce").astype("float64")
+    return num, num.isna() & ~missing
+
+
+def _to_ids(s: pd.Series) -> pd.Series:
+    """int64 when every id is a plain integer (no leading zero), else text."""
+    if pd.api.types.is_integer_dtype(s) and not s.isna().any():
+        return s.astype("int64")
+    if pd.api.types.is_float_dtype(s) and s.notna().all() and (s == s.round()).all():
+        return s.astype("int64")
+    text = s.astype("string").str.strip()
+    if text.str.fullmatch(r"[1-9]\d{0,17}").fillna(False).all():
+        return text.astype("int64")
+    return text.astype(object).where(text.notna(), None)
+
+
+def _to_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(bool), pd.Series(False, index=s.index)
+    text = s.astype("string").str.strip().str.lower()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    value = pd.Series(np.nan, index=s.index, dtype=object)
+    value[text.isin(_TRUE).fillna(False)] = True
+    value[text.isin(_FALSE).fillna(False)] = False
+    bad = value.isna()
+    return value.where(~bad, False).astype(bool), bad
+
+
+def _to_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s.astype("datetime64[ns]")
+        return out, pd.Series(False, index=s.index)
+    missing = _missing(s)
+    text = s.astype("string").str.strip().mask(missing)
+    text = text.str.replace(r"(\d)\s*[年月/.]\s*", r"\1-", regex=True).str.replace("日", "")
+    eight = text.str.fullmatch(r"\d{8}").fillna(False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if eight.any():
+        out[eight] = pd.to_datetime(text[eight], format="%Y%m%d", errors="coerce")
+    rest = ~eight & ~missing
+    if rest.any():
+        out[rest] = pd.to_datetime(text[rest], format="mixed", errors="coerce")
+    return out.astype("datetime64[ns]"), out.isna() & ~missing
+
+
+def _bad_values(
+    frame: pd.DataFrame, col: str, bad: pd.Series, what: str, ctx: dict[str, Any]
+) -> SchemaError:
+    where = _where(bad, ctx["lines"])
+    values = frame.loc[bad, col].tolist()
+    msg = (
+        f"{ctx['owner']}: {ctx['path'].name}, column {col!r}: {what}; {where}, values "
+        f"[{_fmt_values(values)}]. Fix these cells in the file (or drop the rows) and read again."
+    )
+    return SchemaError(msg, column=col, rows=list(bad.index[bad]))
+
+
+def _parse(
+    frame: pd.DataFrame, factors: dict[str, float], unit: str | None, ctx: dict[str, Any]
+) -> pd.DataFrame:
+    out = frame.copy()
+    money = [*MONEY_COLUMNS, "amount", "overdraft"]
+    for col in out.columns:
+        s = out[col]
+        if col == "customer_id":
+            empty = _missing(s)
+            if empty.any():
+                raise _bad_values(out, col, empty, "empty customer id", ctx)
+            out[col] = _to_ids(s)
+        elif col in money or col in COUNT_COLUMNS or col == "age" or col in factors:
+            num, bad = _to_number(s)
+            if bad.any():
+                raise _bad_values(out, col, bad, "not a number", ctx)
+            empty = num.isna()
+            if col != "age" and empty.any():
+                what = "empty cell (write 0 if the customer holds none)"
+                raise _bad_values(out, col, empty, what, ctx)
+            factor = factors.get(col, _UNITS[unit] if unit and col in money else 1.0)
+            num = num * factor
+            if col in COUNT_COLUMNS or col == "age":
+                frac = num.notna() & (num != num.round())
+                if frac.any():
+                    raise _bad_values(out, col, frac, "not a whole number", ctx)
+                num = num.astype("Int64" if col == "age" else "int64")
+            out[col] = num
+        elif col in FLAG_COLUMNS:
+            flags, bad = _to_flags(s)
+            if bad.any():
+                raise _bad_values(out, col, bad, "not a yes/no value (是/否, Y/N, 1/0)", ctx)
+            out[col] = flags
+        elif col in {"date", "open_date"}:
+            dates, bad = _to_dates(s)
+            if bad.any():
+                raise _bad_values(out, col, bad, "not a date (e.g. 2024-01-31)", ctx)
+            if col == "date" and dates.isna().any():
+                raise _bad_values(out, col, dates.isna(), "empty date", ctx)
+            out[col] = dates
+        elif col == "card_level":
+            out[col] = pd.Categorical(
+                s.astype("string").str.strip().replace(_CARD).mask(_missing(s)),
+                categories=_CARD_ORDER, ordered=True,
+            )  # fmt: skip
+            unknown = out[col].isna() & ~_missing(s)
+            if unknown.any():
+                raise _bad_values(frame, col, unknown, f"not one of {_CARD_ORDER}", ctx)
+        elif col in _CATEGORIES:
+            text = s.astype("string").str.strip().mask(_missing(s))
+            if col == "customer_kind":
+                text = text.replace(_KIND)
+            out[col] = text.astype(object).where(text.notna(), np.nan).astype("category")
+        elif not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_datetime64_any_dtype(s):
+            num, bad = _to_number(s)  # other columns: numbers if every filled cell is one
+            if not bad.any() and num.notna().any():
+                out[col] = num
+    return out
+
+
+def _validated(data: pd.DataFrame, validator: Any, ctx: dict[str, Any]) -> pd.DataFrame:
+    try:
+        return validator(data)
+    except SchemaError as err:
+        lines = " (index i is line i + 2 of the file)" if ctx["lines"] else ""
+        msg = f"{ctx['owner']}: {ctx['path'].name}{lines}: {err}"
+        raise SchemaError(msg, column=err.column, rows=err.rows) from None
+
+
+def _context(path: Path, owner: str) -> dict[str, Any]:
+    lines = path.suffix.lower() in {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+    return {"path": path, "owner": owner, "lines": lines}
+
+
+def _check_unit(unit: str | None, owner: str) -> str | None:
+    if unit is None:
+        return None
+    return check_option(unit, list(_UNITS), name="unit", owner=owner)
+
+
+# --- public ------------------------------------------------------------------------------------
+
+
+def read_customers(
+    path: str | os.PathLike[str],
+    *,
+    columns: dict[str, str] | None = None,
+    encoding: str = "auto",
+    sheet: str | int | None = None,
+    unit: str | None = None,
+    preset: bool = True,
+    as_of: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Read a customer export (CSV, Parquet or .xlsx) into a validated customer table.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. The format follows the extension: ``.csv``/``.txt``/``.tsv``, ``.parquet``,
+        ``.xlsx``.
+    columns : dict, optional
+        Mapping from the file's column names to kequn's (``{"总资产": "aum"}``). Applied first;
+        headers it does not name go through :data:`HEADER_PRESET`. Unmapped columns keep their
+        names.
+    encoding : str, default="auto"
+        Text encoding of a CSV. ``"auto"`` tries UTF-8 with BOM, UTF-16 with BOM, UTF-8,
+        GB18030 (which also reads GBK and GB2312), then a statistical guess (logged).
+    sheet : str or int, optional
+        Excel sheet name or 0-based position; default the first sheet.
+    unit : {None, "元", "万", "万元"}, default=None
+        Unit of the money columns (``aum``, ``deposit_balance``, ``wealth_balance``,
+        ``loan_balance``, ``fx_volume_12m``, ``fee_income_12m``): ``"万"`` multiplies them by
+        10,000 to get yuan. A unit in a column's header (``资产余额(万元)``) takes precedence.
+    preset : bool, default=True
+        Apply :data:`HEADER_PRESET` to headers that ``columns`` does not name.
+    as_of : str or Timestamp, optional
+        Reference date for ``tenure_months`` (whole months since ``open_date``), computed only
+        when the file has ``open_date`` (开户日期) and no ``tenure_months``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file row, RangeIndex, in file order. ``customer_id`` is int64 when every id
+        is a plain integer, else text (ids with leading zeros stay text); money float64 in yuan;
+        counts int64; ``age`` Int64; ``has_*`` flags bool (是/否, Y/N, 1/0, true/false);
+        ``open_date`` datetime64; ``card_level`` ordered categorical (普卡 < 金卡 < 白金卡 <
+        钻石卡 become standard < gold < platinum < diamond); ``customer_kind`` (个人 ->
+        individual, 对公/企业 -> corporate) and other known text columns categorical. If there
+        is no ``aum`` but a ``deposit_balance``, ``aum`` = deposit + wealth balance.
+
+    Raises
+    ------
+    KequnError
+        Missing file (also a ``FileNotFoundError``), unsupported extension, unreadable encoding,
+        an Excel sheet that does not exist (the message lists the sheets).
+    SchemaError
+        ``columns`` names a column the file lacks; two columns map to one name; a money or count
+        cell that is not a number or is empty; an unparsable date or flag; repeated customer
+        ids; a negative balance. The message names the file, the column and the rows (index and
+        file line).
+    ParameterError
+        Bad ``unit``, ``encoding`` or ``sheet`` on a non-Excel file.
+
+    See Also
+    --------
+    read_transactions : the same for a transaction log.
+    validate_customers : the checks run on the result.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import kequn_lib as kq
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "khs.csv").write_text(
+    ...     '客户号,年龄,存款余额(万元),理财余额\\n1001,35,12.5,"1,200.50"\\n1002,61,3,0\\n',
+    ...     encoding="gbk")
+    >>> kq.read_customers(folder / "khs.csv")
+       customer_id  age  deposit_balance  wealth_balance       aum
+    0         1001   35         125000.0          1200.5  126200.5
+    1         1002   61          30000.0             0.0   30000.0
+    """
+    owner = "read_customers"
+    unit = _check_unit(unit, owner)
+    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
+    frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
+    ctx = _context(path, owner)
+    data = _parse(frame, factors, unit, ctx)
+    if "customer_id" not in data.columns:
+        msg = (
+            f"{owner}: {path.name} has no customer id column (客户号/客户编号 or customer_id); "
+            f"its columns are {_fmt_values([str(c) for c in frame.columns], 30)}. Pass "
+            "columns={'<your id column>': 'customer_id'}."
+        )
+        raise SchemaError(msg, column="customer_id")
+    if "aum" not in data.columns and "deposit_balance" in data.columns:
+        wealth = data["wealth_balance"] if "wealth_balance" in data.columns else 0.0
+        data["aum"] = data["deposit_balance"] + wealth
+        logger.info("%s: no aum column; aum = deposit_balance + wealth_balance", path.name)
+    if as_of is not None and "open_date" in data.columns and "tenure_months" not in data.columns:
+        ref = pd.Timestamp(as_of)
+        opened = data["open_date"]
+        months = (ref.year - opened.dt.year) * 12 + (ref.month - opened.dt.month)
+        months = months - (opened.dt.day > ref.day).astype("Int64")
+        if (months < 0).any():
+            raise _bad_values(data, "open_date", (months < 0).fillna(False), "after as_of", ctx)
+        if months.isna().any():
+            raise _bad_values(data, "open_date", months.isna(), "empty (needed for tenure)", ctx)
+        data["tenure_months"] = months.astype("int64")
+    return _validated(data, validate_customers, ctx)
+
+
+def read_transactions(
+    path: str | os.PathLike[str],
+    *,
+    columns: dict[str, str] | None = None,
+    encoding: str = "auto",
+    sheet: str | int | None = None,
+    unit: str | None = None,
+    preset: bool = True,
+) -> pd.DataFrame:
+    """Read a transaction export (CSV, Parquet or .xlsx) into a validated transaction log.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (``.csv``/``.txt``/``.tsv``, ``.parquet``, ``.xlsx``).
+    columns : dict, optional
+        Mapping from the file's column names to kequn's, applied before :data:`HEADER_PRESET`
+        (交易日期/交易时间 -> date, 交易金额/发生额 -> amount, 交易类型 -> kind,
+        交易渠道/渠道 -> channel, 客户号 -> customer_id).
+    encoding : str, default="auto"
+        As in :func:`read_customers`.
+    sheet : str or int, optional
+        Excel sheet name or 0-based position; default the first sheet.
+    unit : {None, "元", "万", "万元"}, default=None
+        Unit of ``amount`` (a unit in its header takes precedence).
+    preset : bool, default=True
+        Apply :data:`HEADER_PRESET` to headers that ``columns`` does not name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file row, RangeIndex: ``customer_id`` (int64 or text, as in
+        :func:`read_customers`), ``date`` datetime64[ns] (``2024-01-31``, ``2024/1/31``,
+        ``20240131``, ``2024年1月31日``, with or without a time), ``amount`` float64 in yuan
+        (signs kept), ``kind`` and ``channel`` categorical, other columns as read.
+
+    Raises
+    ------
+    KequnError, SchemaError, ParameterError
+        As in :func:`read_customers`; also an empty or unparsable date or amount (naming the
+        rows).
+
+    See Also
+    --------
+    read_customers, validate_transactions
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import kequn_lib as kq
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "jy.csv").write_text(
+    ...     "客户号,交易日期,交易金额,渠道\\n1001,2024/1/5,\\"1,200.00\\",手机银行\\n"
+    ...     "1001,20240207,35.5,柜面\\n", encoding="utf-8-sig")
+    >>> kq.read_transactions(folder / "jy.csv")
+       customer_id       date  amount channel
+    0         1001 2024-01-05  1200.0    手机银行
+    1         1001 2024-02-07    35.5      柜面
+    """
+    owner = "read_transactions"
+    unit = _check_unit(unit, owner)
+    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
+    frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
+    ctx = _context(path, owner)
+    data = _parse(frame, factors, unit, ctx)
+    return _validated(data, validate_transactions, ctx)
