@@ -267,7 +267,7 @@ def make_customers(
     >>> import kequn_lib as kq
     >>> customers = kq.make_customers(n=1_000, random_state=0)
     >>> customers.shape
-    (1000, 28)
+    (1000, 26)
     >>> bool((customers["true_wallet"] >= customers["aum"]).all())
     True
     """
