@@ -325,6 +325,9 @@ def make_customers(
     deposit_balance = np.round(aum, 2) - wealth_balance
     aum = deposit_balance + wealth_balance
     true_wallet = np.maximum(np.round(wallet, 2), aum)
+    # free the temporaries early: peak memory stays near the size of the result
+    del log_wallet, edu_effect, industry_effect, region_effect, age_effect, tail, wallet
+    del share, elsewhere, wealth_share, no_deposit
 
     # --- products: loans, remittance, FX, safe box ---------------------------------------------
     has_loan = rng.random(n) < par["p_loan"][persona]
@@ -341,6 +344,7 @@ def make_customers(
     )
     has_safe_box = (rng.random(n) < par["p_box"][persona]) & is_ind
     has_deposit = deposit_balance > 0
+    del remit_lam, fx_bank_boost
 
     # --- engagement ------------------------------------------------------------------------------
     digital = rng.gamma(2.0, 0.5, n)  # customer-level propensity, mean 1
@@ -361,6 +365,7 @@ def make_customers(
     ).astype(np.int64)
     tenure_cap = np.where(is_ind, (age - 18.0) * 12.0, 360.0)
     tenure = np.floor(rng.beta(1.6, 2.2, n) * np.maximum(tenure_cap, 1.0)).astype(np.int64) + 1
+    del digital, wealth_signal, tenure_cap
 
     # --- fee income (12 months, CNY): wealth sales, remittance, FX, cards and boxes -------------
     fee_income = np.round(
@@ -377,6 +382,7 @@ def make_customers(
     card_aum = aum * np.exp(0.35 * rng.standard_normal(n))
     card = np.searchsorted(np.asarray(CARD_BARS), card_aum, side="right").astype(np.int8)
     card = np.where(is_ind, card, -1).astype(np.int8)
+    del card_aum
 
     frame = {
         "customer_id": np.arange(1, n + 1, dtype=np.int64),
@@ -410,7 +416,7 @@ def make_customers(
         "true_persona": pd.Categorical.from_codes(persona, list(PERSONAS)),
         "true_wallet": true_wallet,
     }
-    return pd.DataFrame(frame)
+    return pd.DataFrame(frame, copy=False)  # no second copy of every column
 
 
 def _persona_arrays() -> dict[str, np.ndarray]:
