@@ -156,10 +156,19 @@ def cache_dir(data_home: str | os.PathLike[str] | None = None) -> Path:
         env = os.environ.get(ENV_VAR, "").strip()
         if env:
             return Path(env).expanduser()
-        import pooch
-
+        pooch = _pooch()
         return Path(pooch.os_cache("kequn"))
     return Path(data_home).expanduser()
+
+
+def _pooch():
+    """Import pooch without tqdm's "IProgress not found" warning in notebooks without widgets."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import pooch
+    return pooch
 
 
 def _sha256(path: Path) -> str:
@@ -307,7 +316,7 @@ def _extract_chain(target: str, archive: Path) -> bytes:
 
 def _download(name: str, folder: Path, *, offline_help: str) -> Path:
     """Fetch ``name`` from its HTTPS address into ``folder`` with pooch."""
-    import pooch
+    pooch = _pooch()
 
     url = _REGISTRY[name]["url"]
     _ensure_folder(folder)

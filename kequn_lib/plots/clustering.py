@@ -1,5 +1,312 @@
-"""Figures for kequn_lib.clustering (in progress)."""
+"""Figures for behaviour-based segments (kequn_lib.clustering).
+
+* :func:`plot_k_selection`: one panel per score of :func:`~kequn_lib.choose_k` against k;
+* :func:`plot_segment_profile`: heatmap of segment z-scores from
+  :func:`~kequn_lib.profile_segments`, rows labelled by persona;
+* :func:`plot_segment_embedding`: the prepared customers projected on two principal components,
+  coloured by segment;
+* :func:`plot_partition_crosstab`: heatmap of a crosstab such as AUM tiers vs segments.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..errors import ParameterError, check_int, check_option
+from ..schema import require_columns, require_frame
+from ._theme import _get_ax
+
+__all__ = [
+    "plot_k_selection",
+    "plot_partition_crosstab",
+    "plot_segment_embedding",
+    "plot_segment_profile",
+]
+
+_SCORES = {
+    "silhouette": ("Silhouette 轮廓系数", "higher is better"),
+    "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
+    "davies_bouldin": ("Davies-Bouldin", "lower is better"),
+    "inertia": ("Within-segment SS 组内平方和", "look for the elbow"),
+    "bic": ("BIC", "lower is better"),
+}
+
+
+def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 3.4),
+                     **kwargs: Any) -> Figure:
+    """Draw the scores of :func:`~kequn_lib.choose_k` against k, one panel per score.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.choose_k` (columns ``k``, the scores, ``recommended``).
+    figsize : tuple, default=(11, 3.4)
+        Figure size in inches.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per available score (BIC only for mixtures); the recommended k is marked by
+        a dashed vertical line in every panel.
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> _ = kq.use_theme()
+    >>> scores = pd.DataFrame({"k": [2, 3], "silhouette": [0.3, 0.4], "inertia": [9.0, 5.0],
+    ...                        "recommended": [False, True]})
+    >>> len(kq.plot_k_selection(scores).axes)
+    2
+    """
+    require_frame(data, owner="plot_k_selection")
+    require_columns(data, ["k"], owner="plot_k_selection")
+    scores = [c for c in _SCORES if c in data.columns and data[c].notna().any()]
+    if not scores:
+        raise ParameterError(
+            "plot_k_selection: data has no score column; pass the output of kq.choose_k.")
+    fig, axes = plt.subplots(1, len(scores), figsize=figsize, squeeze=False)
+    best = data.loc[data["recommended"], "k"] if "recommended" in data.columns else []
+    for ax, col in zip(axes[0], scores, strict=True):
+        label, hint = _SCORES[col]
+        ax.plot(data["k"], data[col], marker="o", **kwargs)
+        for k in best:
+            ax.axvline(k, color="grey", ls="--", lw=1)
+        ax.set_title(f"{label}\n({hint})", fontsize="medium")
+        ax.set_xlabel("k (number of segments 客群数)")
+        ax.set_xticks(list(data["k"]))
+    axes[0][0].set_ylabel("score (unitless)")
+    rule = data.attrs.get("rule")
+    if rule and len(best):
+        fig.suptitle(f"Choosing k 选择客群数: recommended k={int(best.iloc[0])} ({rule})",
+                     fontsize="medium")
+    fig.tight_layout()
+    return fig
+
+
+def plot_segment_profile(
+    data: pd.DataFrame | None = None,
+    *,
+    features: list[str] | None = None,
+    label: str = "persona",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Heatmap of segment z-scores (segment mean vs the whole base), one row per segment.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
+    features : list of str, optional
+        Features to show (without the ``z_`` prefix); default all.
+    label : str, default="persona"
+        Column used to label rows, after the segment number; ``None`` for the number only.
+    ax : matplotlib Axes, optional
+        Axes to draw on; the current Axes by default.
+    **kwargs
+        Passed to :func:`seaborn.heatmap`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> _ = kq.use_theme()
+    >>> prof = kq.profile_segments(pd.DataFrame({"aum": [1.0, 2.0, 9e5, 8e5]}), [0, 0, 1, 1])
+    >>> kq.plot_segment_profile(prof).get_xlabel()
+    'Feature (z-score vs all customers 相对全体的标准分)'
+    """
+    require_frame(data, owner="plot_segment_profile")
+    zcols = [c for c in data.columns if str(c).startswith("z_")]
+    if features is not None:
+        zcols = [f"z_{f}" for f in features]
+        require_columns(data, zcols, owner="plot_segment_profile")
+    if not zcols:
+        raise ParameterError(
+            "plot_segment_profile: no z_ columns; pass the output of kq.profile_segments.")
+    ax = _get_ax(ax)
+    z = data[zcols].astype(float)
+    z.columns = [c[2:] for c in zcols]
+    if label is not None and label in data.columns:
+        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label], strict=True)]
+    lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
+    opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
+            "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,
+            "cbar_kws": {"label": "z-score (standard deviations)"}}
+    opts.update(kwargs)
+    sns.heatmap(z, ax=ax, **opts)
+    ax.set_xlabel("Feature (z-score vs all customers 相对全体的标准分)")
+    ax.set_ylabel("Segment 客群")
+    ax.set_title("Segment profiles 客群画像")
+    ax.tick_params(axis="x", labelrotation=60)
+    return ax
+
+
+def plot_segment_embedding(
+    data: pd.DataFrame | None = None,
+    *,
+    pipeline: Any = None,
+    hue: str | pd.Series | None = None,
+    sample_size: int | None = 5000,
+    random_state: int | None = 0,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Scatter customers on the first two principal components of the prepared features.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The customer table the pipeline was fitted on (or one with the same columns).
+    pipeline : Pipeline
+        A fitted pipeline from :func:`~kequn_lib.segment_pipeline`; its ``"prepare"`` step
+        gives the matrix that is projected.
+    hue : str or pandas.Series, optional
+        Segment labels: a column of ``data`` or a Series on ``data``'s index (e.g. the output of
+        ``fit_predict``). Default: ``pipeline.predict(data)`` when the model can predict.
+    sample_size : int or None, default=5000
+        Points drawn (a seeded random sample, for legibility and speed); ``None`` draws all.
+    random_state : int or None, default=0
+        Seed of the sample.
+    ax : matplotlib Axes, optional
+        Axes to draw on; the current Axes by default.
+    **kwargs
+        Passed to :func:`seaborn.scatterplot`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Axis labels give each component's share of the variance.
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> _ = kq.use_theme()
+    >>> data = pd.DataFrame({"x": [0.0, 0.2, 5.0, 5.2], "y": [1.0, 1.1, 3.0, 3.3]})
+    >>> pipe = kq.segment_pipeline(n_clusters=2).fit(data)
+    >>> kq.plot_segment_embedding(data, pipeline=pipe).get_xlabel()[:3]
+    'PC1'
+    """
+    from sklearn.decomposition import PCA
+
+    owner = "plot_segment_embedding"
+    require_frame(data, owner=owner)
+    if pipeline is None or not hasattr(pipeline, "named_steps") \
+            or "prepare" not in pipeline.named_steps:
+        raise ParameterError(f"{owner}: pass pipeline= (a fitted kq.segment_pipeline(...)).")
+    if isinstance(hue, str):
+        require_columns(data, [hue], owner=owner)
+        labels = data[hue]
+    elif isinstance(hue, pd.Series):
+        labels = hue.reindex(data.index)
+    elif hue is None and hasattr(pipeline, "predict"):
+        labels = pd.Series(np.asarray(pipeline.predict(data)), index=data.index)
+    else:
+        raise ParameterError(f"{owner}: pass hue= (a column name or a Series of labels).")
+    if sample_size is not None:
+        sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
+        if len(data) > sample_size:
+            pos = np.sort(np.random.default_rng(random_state).choice(
+                len(data), size=sample_size, replace=False))
+            data, labels = data.iloc[pos], labels.iloc[pos]
+    X = np.asarray(pipeline.named_steps["prepare"].transform(data), dtype=float)
+    pca = PCA(n_components=2, random_state=0).fit(X)
+    xy = pca.transform(X)
+    ax = _get_ax(ax)
+    plot_df = pd.DataFrame({"pc1": xy[:, 0], "pc2": xy[:, 1],
+                            "segment": pd.Categorical(np.asarray(labels).astype(str))})
+    opts = {"s": 8, "alpha": 0.6, "linewidth": 0, "palette": "tab10"}
+    opts.update(kwargs)
+    sns.scatterplot(data=plot_df, x="pc1", y="pc2", hue="segment", ax=ax, **opts)
+    ratio = pca.explained_variance_ratio_
+    ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance, standardised units)")
+    ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
+    ax.set_title("Customers on two principal components, by segment 客群主成分投影")
+    ax.legend(title="segment 客群", fontsize="small", markerscale=2, loc="best")
+    return ax
+
+
+def plot_partition_crosstab(
+    data: Any = None,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    normalize: str = "index",
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Heatmap of a crosstab of two labellings, e.g. AUM tiers (rows) vs segments (columns).
+
+    Parameters
+    ----------
+    data : PartitionComparison, pandas.DataFrame
+        The output of :func:`~kequn_lib.compare_partitions`, a crosstab of counts, or a table
+        holding the two label columns ``x`` and ``y``.
+    x, y : str, optional
+        Row and column label columns of ``data`` (only for a table of labels).
+    normalize : {"index", "columns", "none"}, default="index"
+        Show row shares, column shares or raw counts.
+    ax : matplotlib Axes, optional
+        Axes to draw on; the current Axes by default.
+    **kwargs
+        Passed to :func:`seaborn.heatmap`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> _ = kq.use_theme()
+    >>> cmp = kq.compare_partitions(pd.Series(["a", "a", "b"], name="tier"),
+    ...                             pd.Series([0, 1, 1], name="segment"))
+    >>> kq.plot_partition_crosstab(cmp).get_ylabel()
+    'tier'
+    """
+    owner = "plot_partition_crosstab"
+    normalize = check_option(normalize, ["index", "columns", "none"], name="normalize",
+                             owner=owner)
+    title = None
+    if hasattr(data, "crosstab") and hasattr(data, "adjusted_rand"):
+        table = data.crosstab
+        title = f"ARI = {data.adjusted_rand:.2f}, NMI = {data.nmi:.2f}"
+    else:
+        require_frame(data, owner=owner)
+        if x is not None or y is not None:
+            if x is None or y is None:
+                raise ParameterError(f"{owner}: pass both x= and y= (the two label columns).")
+            require_columns(data, [x, y], owner=owner)
+            table = pd.crosstab(data[x], data[y])
+        else:
+            table = data
+    table = table.astype(float)
+    if normalize == "index":
+        table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
+        what = "share of row 行占比"
+    elif normalize == "columns":
+        table = table.div(table.sum(axis=0).replace(0, np.nan), axis=1)
+        what = "share of column 列占比"
+    else:
+        what = "customers 客户数"
+    ax = _get_ax(ax)
+    opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
+            "annot_kws": {"fontsize": 7}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+    opts.update(kwargs)
+    sns.heatmap(table, ax=ax, **opts)
+    ax.set_ylabel(str(table.index.name or "rows"))
+    ax.set_xlabel(str(table.columns.name or "columns"))
+    head = f"{ax.get_ylabel()} vs {ax.get_xlabel()} ({what})"
+    ax.set_title(head + (f"\n{title}" if title else ""), fontsize="medium")
+    return ax
