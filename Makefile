@@ -14,13 +14,14 @@ N_CUSTOMERS ?=
 SEED        ?=
 PYTEST_ARGS ?=
 
-.PHONY: help report test lint bench clean
+.PHONY: help report test lint bench bench-ltm clean
 
 help:
 	@echo "make report   execute the notebooks and write reports/index.html"
 	@echo "make test     run the test suite (pytest)"
 	@echo "make lint     ruff check"
 	@echo "make bench    run the benchmarks (bench/RESULTS.md)"
+	@echo "make bench-ltm  rfm over a Parquet log larger than half the memory"
 	@echo "make clean    remove reports and caches (keeps .venv)"
 
 $(BIN)/python:
@@ -51,6 +52,11 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+
+# rfm over a generated Parquet log larger than half the memory (about 13 GiB on disk plus as much
+# again in temporary files; tens of minutes)
+bench-ltm: $(VENV)/.installed-dev
+	$(BIN)/python bench/bench_larger_than_memory.py --gib 13
 
 clean:
 	rm -rf reports .pytest_cache .ruff_cache .hypothesis

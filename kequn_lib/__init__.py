@@ -19,6 +19,8 @@ clustering, groups
     Behaviour-based segments as scikit-learn pipelines, and Dunbar-sized operable groups.
 lending
     The WeBank / MYbank lending case study.
+scale
+    Larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
 plots
     ``use_theme()`` (CJK font) and the package's standard figures.
 report
@@ -41,6 +43,7 @@ from . import (
     lending,
     plots,
     potential,
+    scale,
     schema,
     tiering,
 )
@@ -52,6 +55,7 @@ from .groups import *  # noqa: F403
 from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
+from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
@@ -66,6 +70,7 @@ __all__ = [
     *clustering.__all__,
     *groups.__all__,
     *lending.__all__,
+    *scale.__all__,
     *plots.__all__,
     *_display.__all__,
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
@@ -25,6 +26,7 @@ import pandas as pd
 
 from ._resources import data_path
 from .errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
+from .scale import _source_kind
 from .schema import require_columns, require_frame, require_numeric, require_unique
 
 __all__ = [
@@ -44,6 +46,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _kind(data: Any, owner: str) -> str:
+    """``"pandas"``, ``"parquet"`` (a path or glob) or ``"dask"``: which implementation runs."""
+    if isinstance(data, pd.DataFrame | pd.Series):
+        return "pandas"
+    return _source_kind(data, owner=owner)
 
 
 # --- AUM tiers -----------------------------------------------------------------------------------
@@ -146,7 +155,7 @@ def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None
 
 
 def aum_tiers(
-    data: pd.DataFrame | pd.Series,
+    data: pd.DataFrame | pd.Series | str | os.PathLike,
     *,
     preset: str = "industry",
     thresholds: Mapping[str, float] | None = None,
@@ -158,8 +167,10 @@ def aum_tiers(
 
     Parameters
     ----------
-    data : pandas.DataFrame or pandas.Series
+    data : pandas.DataFrame, pandas.Series, Parquet path or glob, or Dask DataFrame/Series
         Customer table with an AUM column, or the AUM values themselves (CNY, finite, >= 0).
+        A ``.parquet`` file, folder or glob (``"customers/*.parquet"``) is read in batches, so
+        it may be larger than memory; a Dask DataFrame is labelled partition by partition.
     preset : str, default="industry"
         Ladder from :func:`tier_presets`: ``"industry"`` (大众 / 富裕 / 贵宾 / 私人银行, with the
         sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank). Ignored
@@ -173,15 +184,20 @@ def aum_tiers(
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
     id_col : str or None, default="customer_id"
         When this column exists it must be unique (one row per customer); pass ``None`` to tier
-        a long table such as a panel of snapshots (:func:`make_panel`).
+        a long table such as a panel of snapshots (:func:`make_panel`). For Parquet input it
+        also indexes the result; for a Dask DataFrame uniqueness is checked within each
+        partition only.
 
     Returns
     -------
-    pandas.Series
+    pandas.Series or dask.dataframe.Series
         Ordered categorical (lowest tier first), named ``"tier"``, with the index of ``data``.
         Every tier of the ladder is a category, even when no customer reaches it, so a table
         with fewer customers than tiers simply leaves some tiers empty. An empty input gives an
-        empty Series with the same categories.
+        empty Series with the same categories. For Parquet input: a pandas Series indexed by
+        ``id_col`` when the files have it (else by row number across the files, in file-name
+        order). For Dask input: a lazy Dask Series on the input's partitions (the output is
+        as long as the input, so it stays distributed; ``.compute()`` gives pandas).
 
     Raises
     ------
@@ -189,7 +205,9 @@ def aum_tiers(
         If the AUM column is missing, not numeric, NaN, infinite or negative (the message names
         the column and the first offending rows), or ``id_col`` repeats.
     ParameterError
-        For an unknown preset or an invalid custom ladder.
+        For an unknown preset or an invalid custom ladder, a glob matching no file, or a path
+        that is not Parquet. Parquet files with differing schemas raise :class:`SchemaError`
+        before any row is read.
 
     See Also
     --------
@@ -213,6 +231,13 @@ def aum_tiers(
     ['low', 'high', 'high']
     """
     owner = "aum_tiers"
+    kind = _kind(data, owner)
+    if kind != "pandas":
+        from . import scale
+
+        impl = scale._aum_tiers_parquet if kind == "parquet" else scale._aum_tiers_dask
+        return impl(data, preset=preset, thresholds=thresholds, column=column, labels=labels,
+                    id_col=id_col)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
     if isinstance(data, pd.Series):
@@ -295,7 +320,7 @@ _COST_COLUMNS = ("products_held", "rm_contacts_90d")
 
 
 def contribution(
-    data: pd.DataFrame,
+    data: pd.DataFrame | str | os.PathLike,
     *,
     model: ContributionModel | None = None,
     missing: str = "error",
@@ -305,25 +330,31 @@ def contribution(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
         Customer table with ``deposit_balance``, ``loan_balance``, ``wealth_balance``,
         ``fee_income_12m``, ``fx_volume_12m`` (CNY, >= 0), ``products_held`` and
-        ``rm_contacts_90d`` (counts, >= 0).
+        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read in batches (larger than
+        memory is fine); a Dask DataFrame is computed partition by partition.
     model : ContributionModel, optional
         Rates and costs; ``ContributionModel()`` (documented assumptions) by default.
     missing : {"error", "zero"}, default="error"
         What to do when one of the columns above is absent: raise, or count it as 0 (e.g. for a
         public dataset with only a balance). The columns treated as 0 are logged.
     id_col : str or None, default="customer_id"
-        When this column exists it must be unique; ``None`` skips the check.
+        When this column exists it must be unique; ``None`` skips the check. For Parquet
+        input it also indexes the result; for a Dask DataFrame uniqueness is checked within
+        each partition only.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or dask.dataframe.DataFrame
         Same index as ``data``; float64 columns in CNY per year: ``nii_deposit``, ``nii_loan``
         (after expected credit cost), ``wealth_fee``, ``fee_income``, ``fx_income``,
         ``cost_to_serve`` (positive number, subtracted) and ``contribution`` (revenue minus
-        cost; can be negative).
+        cost; can be negative). For Parquet input: a pandas DataFrame indexed by ``id_col``
+        when the files have it (else by row number across the files, in file-name order). For
+        Dask input: a lazy Dask DataFrame on the input's partitions (row-aligned output stays
+        distributed; ``.compute()`` gives pandas).
 
     Raises
     ------
@@ -331,7 +362,9 @@ def contribution(
         A needed column is missing (with ``missing="error"``), not numeric, NaN, infinite or
         negative, or ``id_col`` repeats.
     ParameterError
-        ``model`` is not a :class:`ContributionModel` or has a negative or non-finite field.
+        ``model`` is not a :class:`ContributionModel` or has a negative or non-finite field; a
+        glob matching no file. Parquet files with differing schemas, or a Dask frame missing a
+        column, raise :class:`SchemaError` before any work.
 
     See Also
     --------
@@ -357,6 +390,12 @@ def contribution(
     [1090.0, 1756.7]
     """
     owner = "contribution"
+    kind = _kind(data, owner)
+    if kind != "pandas":
+        from . import scale
+
+        impl = scale._contribution_parquet if kind == "parquet" else scale._contribution_dask
+        return impl(data, model=model, missing=missing, id_col=id_col)
     require_frame(data, owner=owner)
     model = ContributionModel() if model is None else model
     if not isinstance(model, ContributionModel):
@@ -418,35 +457,47 @@ def _values(values: Any, *, owner: str, name: str = "values") -> pd.Series:
 
 
 def pareto_tiers(
-    values: pd.Series | Sequence[float],
+    values: pd.Series | Sequence[float] | pd.DataFrame | str | os.PathLike,
     *,
     cuts: Sequence[float] = (0.8, 0.95),
     labels: Sequence[str] | None = None,
+    column: str | None = None,
+    id_col: str | None = "customer_id",
 ) -> pd.Series:
     """ABC (Pareto) classes: the customers who make up the first 80 %, next 15 % and last 5 %.
 
     Parameters
     ----------
-    values : pandas.Series or array-like
-        Contribution, AUM or any amount per customer (finite; negative values allowed).
+    values : pandas.Series, array-like, DataFrame, Parquet path or glob, or Dask Series/DataFrame
+        Contribution, AUM or any amount per customer (finite; negative values allowed). A
+        table (pandas or Dask DataFrame, or Parquet files, possibly larger than memory) needs
+        ``column``.
     cuts : sequence of float, default=(0.8, 0.95)
         Cumulative shares of the positive total that close each class, strictly increasing in
         (0, 1). ``k`` cuts make ``k + 1`` classes.
     labels : sequence of str, optional
         Class names, ``len(cuts) + 1`` of them; ``"A"``, ``"B"``, ``"C"``, … by default.
+    column : str, optional
+        The value column when ``values`` is a table (required then, ignored for a Series).
+    id_col : str or None, default="customer_id"
+        Parquet input only: index the result by this column when the files have it.
 
     Returns
     -------
-    pandas.Series
+    pandas.Series or dask.dataframe.Series
         Ordered categorical named ``"abc"``, index of ``values``: the first label holds the
-        largest values. Categories are in rank order (A < B < C means "ranked before").
+        largest values. Categories are in rank order (A < B < C means "ranked before"). For
+        Parquet input: pandas, indexed by ``id_col`` when the files have it (else by row number
+        across the files, in file-name order). For Dask input: a lazy Dask Series on the
+        input's partitions (the class thresholds are computed when you call this function).
 
     Raises
     ------
     SchemaError
         NaN or infinite values (the message names the first rows).
     ParameterError
-        Cuts not strictly increasing inside (0, 1), or the wrong number of labels.
+        Cuts not strictly increasing inside (0, 1), the wrong number of labels, a table without
+        ``column``, or a glob matching no file.
 
     See Also
     --------
@@ -462,6 +513,17 @@ def pareto_tiers(
     is in the last class. An empty input gives an empty Series. Computed with one sort of the
     positive values and a threshold per cut (no argsort), so it scales to tens of millions.
 
+    Parquet and Dask input avoid the global sort: a first pass builds a histogram of the
+    positive values over fixed bins (16 per doubling of the value, from the float's exponent
+    and mantissa, so the bins are exact and need no first look at the data) with each bin's
+    count, sum, minimum and maximum; the cumulative bin sums locate, for each cut, the bin
+    where the threshold lies; a second pass collects only the values of those (at most
+    ``len(cuts)``) bins, sorts them and finds the exact threshold value; a third pass labels
+    the rows. Memory is the histogram plus the values of the crossing bins. The classes equal
+    those of the in-memory path except when a cumulative share lands within floating-point
+    rounding (about 1e-15 relative) of a cut, where summing in another order may tip one
+    value across.
+
     Examples
     --------
     >>> import pandas as pd
@@ -470,6 +532,17 @@ def pareto_tiers(
     ['A', 'B', 'A', 'C', 'C']
     """
     owner = "pareto_tiers"
+    kind = _kind(values, owner)
+    if kind != "pandas":
+        from . import scale
+
+        if kind == "parquet":
+            return scale._pareto_parquet(values, column=column, cuts=cuts, labels=labels,
+                                         id_col=id_col)
+        return scale._pareto_dask(values, column=column, cuts=cuts, labels=labels)
+    if isinstance(values, pd.DataFrame) and column is not None:
+        require_columns(values, [column], owner=owner)
+        values = values[column]
     s = _values(values, owner=owner)
     cuts_arr = np.asarray(list(cuts), dtype="float64")
     if (
@@ -662,7 +735,7 @@ def _period_codes(ns: np.ndarray, freq: str) -> np.ndarray:
 
 
 def rfm(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | str | os.PathLike,
     *,
     observation_end: Any = None,
     freq: str = "D",
@@ -678,8 +751,10 @@ def rfm(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Transaction log, one row per event, in any order.
+    transactions : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
+        Transaction log, one row per event, in any order. A ``.parquet`` file, folder or glob
+        (``"logs/*.parquet"``) is read in batches, so the log may be far larger than memory;
+        a Dask DataFrame is summarised on its workers (local or a cluster).
     observation_end : date-like, optional
         Last day of the observation window; transactions in later periods are left out (and
         logged). Default: the latest date in the log.
@@ -702,7 +777,8 @@ def rfm(
           excluded, and it is 0 when ``frequency`` is 0.
 
         A customer with a single transaction has ``frequency = recency = monetary_value = 0``.
-        An empty log gives an empty frame with these columns.
+        An empty log gives an empty frame with these columns. Parquet and Dask input give the
+        same pandas table (one row per customer is a summary that fits in memory).
 
     Raises
     ------
@@ -710,7 +786,9 @@ def rfm(
         A column is missing, a customer id is missing, a date is missing or unparseable, or an
         amount is NaN or infinite (the message names the column and the first rows).
     ParameterError
-        Unsupported ``freq`` or an unparseable ``observation_end``.
+        Unsupported ``freq`` or an unparseable ``observation_end``; a glob matching no file.
+        Parquet files with differing schemas or a missing column, and a Dask frame missing a
+        column, raise :class:`SchemaError` before any row is read.
 
     See Also
     --------
@@ -724,6 +802,16 @@ def rfm(
     loop). Distinct (customer, period) pairs are counted on a boolean bitmap when it takes at
     most 8 bytes per transaction, else by sorting the integer pair keys (the only sort).
     Amounts may be negative (refunds).
+
+    Out of core (Parquet): batches of about a million rows are validated and reduced to one
+    row per distinct (customer, period) with the amount summed; these pairs are spilled to
+    temporary Arrow files, hash-partitioned by customer into buckets of at most ~4 million
+    pairs, and each bucket is then summarised on its own (all of a customer's pairs are in one
+    bucket). Peak memory is set by the batch and bucket sizes, not by the log; the spill takes
+    roughly 12-24 bytes per pair on disk (compressed), in the system's temporary folder. On
+    Dask the same pair reduction runs per partition, the pairs are shuffled by customer, and
+    each partition is summarised. Results equal the in-memory path to rounding (sums of the
+    same amounts in another order).
 
     Examples
     --------
@@ -740,6 +828,13 @@ def rfm(
     2                  0.0      0.0  26.0             0.0
     """
     owner = "rfm"
+    kind = _kind(transactions, owner)
+    if kind != "pandas":
+        from . import scale
+
+        impl = scale._rfm_parquet if kind == "parquet" else scale._rfm_dask
+        return impl(transactions, observation_end=observation_end, freq=freq,
+                    customer_col=customer_col, date_col=date_col, amount_col=amount_col)
     require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
