@@ -1,30 +1,23 @@
 """kequn (客群): analysing bank customer groups with pandas and scikit-learn.
 
-Every public function and class is available from the top level::
+Every public function and class is available from the top level:
 
     import kequn_lib as kq
     customers = kq.make_customers(n=10_000, random_state=0)
 
-Modules
--------
-datasets
-    The embedded synthetic bank (``make_customers``, ``make_transactions``, ``make_panel``),
-    public datasets and the analyst's own files.
-schema
-    Column contracts of the customer table and the transaction log.
-tiering, potential
-    Contribution-based tiering (AUM tiers, contribution, Pareto/ABC, RFM, migration) and
-    potential value (wallet estimation, BG/NBD, value matrix).
-clustering, groups
-    Behaviour-based segments as scikit-learn pipelines, and Dunbar-sized operable groups.
-lending
-    The WeBank / MYbank lending case study.
-scale
-    Larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
-plots
-    ``use_theme()`` (CJK font) and the package's standard figures.
-report
-    Execute the notebooks and render the HTML report (imported on first use).
+Modules:
+
+- ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
+  ``make_panel``), public datasets and the analyst's own files.
+- ``schema``: column contracts of the customer table and the transaction log.
+- ``tiering``, ``potential``: contribution-based tiering (AUM tiers, contribution, Pareto/ABC,
+  RFM, migration) and potential value (wallet estimation, BG/NBD, value matrix).
+- ``clustering``, ``groups``: behaviour-based segments as scikit-learn pipelines, and
+  Dunbar-sized operable groups.
+- ``lending``: the WeBank / MYbank lending case study.
+- ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
+- ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
+- ``report``: execute the notebooks and render the HTML report (imported on first use).
 
 Importing the package has no side effects: no global options, no output, no network.
 """

@@ -390,7 +390,14 @@ def _api_page() -> str:
     assert page is not None
     back = '<p style="margin:1em"><a href="index.html">← Index 目录</a></p>'
     page = page.replace("<body>", "<body>" + back, 1)
-    return page
+    # pdoc's own font stacks end in generic families; put the embedded CJK subset first
+    style = (
+        "<style>/*KEQUN_FONT*/\n"
+        f"body, nav, .pdoc {{ font-family: {_STACK}; }}\n"
+        'pre, code { font-family: "KequnCJK", ui-monospace, SFMono-Regular, Menlo, monospace; }'
+        "</style>"
+    )
+    return _with_font(page.replace("</head>", style + "</head>", 1))
 
 
 def _key_figures(nb: Any) -> dict[str, Any]:
@@ -454,7 +461,12 @@ def build(
     if only:
         chapters = [c for c in chapters if any(c.path.name.startswith(o) for o in only)]
         if not chapters:
-            raise ReportError(f"no notebook matches only={list(only)!r}.")
+            names = _fmt_values([c.path.stem for c in list_chapters(notebooks)], 20)
+            msg = (
+                f"build: no notebook matches only={list(only)!r}. Pass prefixes of the chapter "
+                f"file names ({names}), e.g. only=['01']."
+            )
+            raise ReportError(msg)
     params = dict(params or {})
     declared = set().union(*(_parameter_names(_read(c.path))[1] for c in chapters))
     unknown = sorted(set(params) - declared)
