@@ -237,7 +237,7 @@ def execute_notebook(
             err_out = next(o for o in cell.outputs if o.get("output_type") == "error")
             where = (
                 f" at cell {i} ({first[:60]!r}): {err_out.get('ename')}: "
-                f"{str(err_out.get('evalue'))[:400]}"
+                f"{str(err_out.get('evalue'))[:2000].rstrip('.')}"
             )
         else:
             where = f": {str(err).strip().splitlines()[-1][:400] if str(err).strip() else err}"
