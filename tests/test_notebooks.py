@@ -33,3 +33,33 @@ def test_notebook_executes_cleanly(path):
         for out in cell.get("outputs", [])
     )
     assert images >= 1, "every chapter shows at least one figure"
+
+
+REAL_DATA = [
+    ("02_contribution_tiering", "uci-bank-marketing", "uci-bank-marketing/bank-full.csv"),
+    ("03_clustering_segments", "uci-bank-marketing", "uci-bank-marketing/bank-full.csv"),
+    ("03_clustering_segments", "uci-credit-default",
+     "uci-default-credit-card-clients/default of credit card clients.csv"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize(("stem", "data", "member"), REAL_DATA,
+                         ids=[f"{s[:2]}-{d}" for s, d, _ in REAL_DATA])
+def test_notebook_runs_on_real_data(stem, data, member, tmp_path, monkeypatch):
+    import shutil
+
+    from .conftest import SHARED
+
+    source = SHARED / "datasets" / member
+    if not source.exists():
+        pytest.skip(f"real dataset not found at ../shared/datasets/{member}")
+    shutil.copy(source, tmp_path / source.name)  # the loader's cache, as a user would fill it
+    monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
+    nb = report.execute_notebook(REPO / "notebooks" / f"{stem}.ipynb", params={"DATA": data},
+                                 strict=True, setup=SETUP, timeout=600)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert data in text, "the chapter should say which data it ran on"
+    assert "not available" not in text, "the real data were in the cache but not used"
+
