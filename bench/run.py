@@ -51,6 +51,59 @@ def _machine() -> str:
             f"{platform.release()}, Python {platform.python_version()}")
 
 
+def _pick(rows: list[dict], operation: str, tool: str, size: int | None = None) -> dict | None:
+    found = [r for r in rows if r.get("operation") == operation and r.get("tool") == tool
+             and r.get("seconds") is not None and (size is None or r.get("size") == size)]
+    return found[-1] if found else None
+
+
+def _goals(rows: list[dict]) -> list[str]:
+    """The issues' goals, checked against this run's numbers (ratios within one run)."""
+    out = []
+
+    def add(goal: str, value: float | None, ok: bool | None, unit: str = "") -> None:
+        shown = "not measured" if value is None else f"{value:.2f}{unit}"
+        verdict = "" if ok is None else ("met" if ok else "**missed**")
+        out.append(f"| {goal} | {shown} | {verdict} |")
+
+    for n, limit in [(1_000_000, 3.0), (10_000_000, 40.0)]:
+        r = _pick(rows, "make_customers", "kequn", n)
+        add(f"make_customers {n:,}: <= {limit:.0f} s", r and r["seconds"],
+            r and r["seconds"] <= limit, " s")
+        add(f"make_customers {n:,}: peak <= 2x frame", r and r.get("peak_over_frame"),
+            r and r.get("peak_over_frame", 99) <= 2, "x")
+    for n in sorted({r["size"] for r in rows if r.get("operation") == "rfm"}):
+        k, lt = _pick(rows, "rfm", "kequn", n), _pick(rows, "rfm", "lifetimes", n)
+        fast = [x for x in (_pick(rows, "rfm", "duckdb", n), _pick(rows, "rfm", "polars", n)) if x]
+        if k and lt:
+            add(f"rfm {n:,}: >= 8x faster than lifetimes", lt["seconds"] / k["seconds"],
+                lt["seconds"] / k["seconds"] >= 8, "x")
+        if k and fast:
+            best = min(fast, key=lambda x: x["seconds"])
+            ratio = k["seconds"] / best["seconds"]
+            add(f"rfm {n:,}: <= 1.25x the faster of DuckDB/polars ({best['tool']})", ratio,
+                ratio <= 1.25, "x")
+        duck = _pick(rows, "rfm", "duckdb", n)
+        if k and duck and k.get("peak_mb") and duck.get("peak_mb"):
+            ratio = k["peak_mb"] / duck["peak_mb"]
+            add(f"rfm {n:,}: peak memory <= 1.2x DuckDB's", ratio, ratio <= 1.2, "x")
+    for n in sorted({r["size"] for r in rows if r.get("operation") == "aum_tiers"}):
+        k, cut = _pick(rows, "aum_tiers", "kequn", n), _pick(rows, "aum_tiers", "pandas.cut", n)
+        if k and cut:
+            ratio = k["seconds"] / cut["seconds"]
+            add(f"aum_tiers {n:,}: <= 1.5x bare pd.cut", ratio, ratio <= 1.5, "x")
+    pipe = _pick(rows, "pipeline_fit", "kequn segment_pipeline")
+    bare = _pick(rows, "pipeline_fit", "sklearn KMeans on prepared matrix")
+    if pipe and bare:
+        ratio = pipe["seconds"] / bare["seconds"]
+        add(f"pipeline fit {pipe['size']:,}: <= 1.5x bare KMeans", ratio, ratio <= 1.5, "x")
+    ck = _pick(rows, "choose_k_2_10", "kequn choose_k (silhouette on 10,000)")
+    if ck:
+        add(f"choose_k 2..10 on {ck['size']:,}: <= 120 s", ck["seconds"], ck["seconds"] <= 120,
+            " s")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run kequn's benchmarks.")
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
@@ -86,8 +139,15 @@ def main() -> int:
     ]
     for r in rows:
         lines.append("| " + " | ".join(str(r.get(k, "")) for k in keys + extra) + " |")
+    goals = _goals(rows)
+    if goals:
+        lines += ["", "## Goals (from the issues)", "", "| goal | this run | |",
+                  "| --- | --- | --- |", *goals]
     if notes:
         lines += ["", "Notes:", *[f"- {n}" for n in notes]]
+    analysis = HERE / "NOTES.md"
+    if analysis.exists():
+        lines += ["", analysis.read_text(encoding="utf-8").strip()]
     Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     sys.stderr.write(f"wrote {args.output}\n")
     return 0
