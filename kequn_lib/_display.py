@@ -23,7 +23,11 @@ def _clean(name: str, value: Any) -> Any:
     if isinstance(value, numbers.Real):
         value = float(value)
         if not math.isfinite(value):
-            raise ParameterError(f"key_figures: {name}={value} is not a finite number.")
+            msg = (
+                f"key_figures: {name}={value} is not a finite number. Pass a finite value, or "
+                "leave the figure out when it cannot be computed."
+            )
+            raise ParameterError(msg)
         return float(f"{value:.6g}")  # six significant digits: stable across BLAS builds
     msg = f"key_figures: {name} must be a number, bool or str, got {type(value).__name__}."
     raise ParameterError(msg)

@@ -184,6 +184,10 @@ class SegmentPreparer(ColumnTransformer):
     def _check_table(self, X: Any, *, fitting: bool) -> None:
         owner = "segment_pipeline (prepare step)"
         require_frame(X, owner=owner)
+        if len(X) == 0:
+            msg = (f"{owner}: the table has no rows, so there is nothing to "
+                   f"{'fit' if fitting else 'label'}. Pass at least one customer.")
+            raise SchemaError(msg)
         entries = self.transformers if fitting else self.transformers_
         lists: dict[str, list[str]] = {}
         for name, _trans, cols in entries:

@@ -265,9 +265,18 @@ def require_numeric(
     require_columns(data, [column], owner=owner)
     s = data[column]
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        converted = pd.to_numeric(s, errors="coerce")
+        try:
+            converted = pd.to_numeric(s, errors="coerce")
+        except (TypeError, ValueError):  # nested or unsized objects: none of them is a number
+            converted = pd.Series(np.nan, index=s.index)
         bad = converted.isna() & s.notna()
         rows = s.index[bad]
+        if not bad.any():
+            msg = (
+                f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype} (numbers "
+                "stored as text). Convert it with pd.to_numeric first."
+            )
+            raise SchemaError(msg, column=column)
         msg = (
             f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype}; "
             f"{int(bad.sum())} value(s) are not numbers, first at index [{_fmt_values(rows)}]: "

@@ -185,10 +185,15 @@ def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ParameterError(f"{owner}: unknown encoding={encoding!r}.") from None
+            msg = (
+                f"{owner}: unknown encoding={encoding!r}. Pass encoding='auto' (detects "
+                "UTF-8, GBK/GB18030 and others) or a Python codec name such as 'utf-8' or 'gbk'."
+            )
+            raise ParameterError(msg) from None
     suffix = path.suffix.lower()
     if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
-        raise ParameterError(f"{owner}: sheet= applies to Excel files only, not to {path.name}.")
+        msg = f"{owner}: sheet= applies to Excel files only, not to {path.name}; leave it out."
+        raise ParameterError(msg)
     try:
         if suffix in {".csv", ".txt", ".tsv"}:
             text, used = _decode(path.read_bytes(), encoding, path)

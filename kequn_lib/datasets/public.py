@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataUnavailableError, KequnError, ParameterError, check_option
+from ..errors import (
+    DataUnavailableError,
+    KequnError,
+    ParameterError,
+    _fmt_values,
+    check_option,
+)
 from ..schema import validate_customers
 
 __all__ = [
@@ -569,6 +575,24 @@ def load_bank_marketing(
     return bank_marketing_customers(raw) if as_customers else raw
 
 
+def _whole_numbers(raw: pd.DataFrame, column: str, *, owner: str) -> pd.Series:
+    """Return ``raw[column]`` as float64 after checking it holds finite whole numbers."""
+    from ..errors import SchemaError
+    from ..schema import require_numeric
+
+    values = require_numeric(raw, column, owner=owner)
+    frac = values != values.round()
+    if frac.any():
+        rows = values.index[frac]
+        msg = (
+            f"{owner}: column {column!r} must hold whole numbers (a count, an age or a code); "
+            f"{int(frac.sum())} row(s) do not, first at index [{_fmt_values(rows)}] with values "
+            f"[{_fmt_values(values[frac].tolist())}]. Pass the file's columns unchanged."
+        )
+        raise SchemaError(msg, column=column, rows=list(rows))
+    return values
+
+
 def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
     """Map the raw UCI Bank Marketing table (2012 release) to kequn's customer table.
 
@@ -624,14 +648,15 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
     0  1200.0        0.0      True
     1     0.0      300.0     False
     """
-    from ..schema import require_columns, require_frame
+    from ..schema import require_columns, require_frame, require_numeric
 
     owner = "bank_marketing_customers"
     require_frame(raw, owner=owner)
     need = ["age", "job", "marital", "education", "default", "balance", "housing", "loan",
             "campaign", "previous", "y"]  # fmt: skip
     require_columns(raw, need, owner=owner)
-    balance = raw["balance"].astype("float64")
+    balance = require_numeric(raw, "balance", owner=owner)
+    counts = {c: _whole_numbers(raw, c, owner=owner) for c in ("age", "campaign", "previous")}
     housing = raw["housing"].astype("boolean").fillna(False).astype(bool)
     personal = raw["loan"].astype("boolean").fillna(False).astype(bool)
     out = pd.DataFrame(
@@ -640,7 +665,7 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
             "aum": balance.clip(lower=0),
             "deposit_balance": balance.clip(lower=0),
             "overdraft": (-balance).clip(lower=0),
-            "age": raw["age"].astype("Int64"),
+            "age": counts["age"].astype("Int64"),
             "occupation": raw["job"].astype("category"),
             "marital": raw["marital"].astype("category"),
             "education": raw["education"].astype("category"),
@@ -648,9 +673,9 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
             "has_housing_loan": housing,
             "has_personal_loan": personal,
             "has_credit_default": raw["default"].astype("boolean").fillna(False).astype(bool),
-            "campaign_contacts": raw["campaign"].astype("int64"),
-            "previous_contacts": raw["previous"].astype("int64"),
-            "previously_contacted": raw["previous"].astype("int64") > 0,
+            "campaign_contacts": counts["campaign"].astype("int64"),
+            "previous_contacts": counts["previous"].astype("int64"),
+            "previously_contacted": counts["previous"] > 0,
             "subscribed_term_deposit": raw["y"].astype(bool),
         },
         index=raw.index,
@@ -955,12 +980,17 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
     0  20000.0        3913.0  university
     1  50000.0           0.0         NaN
     """
-    from ..schema import require_columns, require_frame
+    from ..schema import require_columns, require_frame, require_numeric
 
     owner = "credit_default_customers"
     require_frame(raw, owner=owner)
     require_columns(raw, _CREDIT_COLUMNS, owner=owner)
-    limit = raw["LIMIT_BAL"].astype("float64")
+    whole = {c: _whole_numbers(raw, c, owner=owner) for c in _CREDIT_COLUMNS
+             if c not in ("LIMIT_BAL",) and not c.startswith(("BILL_AMT", "PAY_AMT"))}
+    for c in _CREDIT_COLUMNS:
+        if c.startswith(("BILL_AMT", "PAY_AMT")):
+            require_numeric(raw, c, owner=owner)
+    limit = require_numeric(raw, "LIMIT_BAL", owner=owner)
     bill = raw["BILL_AMT1"].astype("float64")
     pays = [c for c in _CREDIT_COLUMNS if c.startswith("PAY_") and "AMT" not in c]
     loan = bill.clip(lower=0)
@@ -970,7 +1000,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
 
     out = pd.DataFrame(
         {
-            "customer_id": raw["ID"].astype("int64"),
+            "customer_id": whole["ID"].astype("int64"),
             "aum": limit,
             "credit_limit": limit,
             "loan_balance": loan,
@@ -982,7 +1012,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
             .astype("float64"),
             "utilisation": (loan / limit.where(limit > 0)).astype("float64"),
             "pay_delay_max_6m": raw[pays].clip(lower=0).max(axis=1).astype("int64"),
-            "age": raw["AGE"].astype("Int64"),
+            "age": whole["AGE"].astype("Int64"),
             "sex": labelled("SEX", _SEX),
             "education": labelled("EDUCATION", _CREDIT_EDUCATION),
             "marital": labelled("MARRIAGE", _MARRIAGE),

@@ -159,6 +159,21 @@ def _get_ax(ax: Axes | None) -> Axes:
     return plt.gca() if ax is None else ax
 
 
+def _require_plot_data(
+    data: pd.DataFrame, numeric: list[str], *, owner: str, rows: bool = True
+) -> None:
+    """Check at the door that ``data`` has rows (if asked) and that ``numeric`` columns hold
+    numbers (NaN allowed), so bad input raises a kequn error rather than a plotting traceback."""
+    from ..errors import SchemaError
+    from ..schema import require_numeric
+
+    if rows and len(data) == 0:
+        raise SchemaError(f"{owner}: the table has no rows, so there is nothing to plot. "
+                          "Pass a table with at least one row.")
+    for col in numeric:
+        require_numeric(data, col, owner=owner, allow_nan=True)
+
+
 def yuan_formatter(unit: str = "万") -> FuncFormatter:
     """Tick formatter showing CNY amounts in 万 (10⁴) or 亿 (10⁸)."""
     scale = {"元": 1.0, "万": 1e4, "亿": 1e8}[unit]
@@ -210,6 +225,7 @@ def plot_lorenz(
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])
         require_columns(data, cols, owner="plot_lorenz")
+        _require_plot_data(data, [x], owner="plot_lorenz", rows=False)
         if hue:
             groups = {str(k): g[x] for k, g in data.groupby(hue, observed=True, sort=True)}
         else:

@@ -19,9 +19,9 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..errors import ParameterError, check_int, check_option
-from ..schema import require_columns, require_frame
-from ._theme import _get_ax
+from ..errors import ParameterError, SchemaError, check_int, check_option
+from ..schema import require_columns, require_frame, require_numeric
+from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
     "plot_k_selection",
@@ -69,6 +69,12 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
     """
     require_frame(data, owner="plot_k_selection")
     require_columns(data, ["k"], owner="plot_k_selection")
+    _require_plot_data(data, [c for c in _SCORES if c in data.columns], owner="plot_k_selection")
+    k = require_numeric(data, "k", owner="plot_k_selection")
+    if not (k == k.round()).all() or not (k >= 1).all():
+        msg = ("plot_k_selection: column 'k' must hold whole numbers >= 1 (the segment counts); "
+               f"got {k[(k != k.round()) | (k < 1)].tolist()[:5]}. Pass the output of kq.choose_k.")
+        raise SchemaError(msg, column="k")
     scores = [c for c in _SCORES if c in data.columns and data[c].notna().any()]
     if not scores:
         raise ParameterError(
@@ -291,6 +297,10 @@ def plot_partition_crosstab(
             table = pd.crosstab(data[x], data[y])
         else:
             table = data
+    if table.size == 0:
+        msg = (f"{owner}: the cross-tabulation is empty (no rows), so there is nothing to plot. "
+               "Pass labels for at least one customer.")
+        raise SchemaError(msg)
     table = table.astype(float)
     if normalize == "index":
         table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)

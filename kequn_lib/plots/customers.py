@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SchemaError
 from ..schema import require_columns, require_frame, require_numeric
 from ._theme import _get_ax
 
@@ -51,6 +51,10 @@ def plot_mix(
     """
     require_frame(data, owner="plot_mix")
     require_columns(data, [x, hue], owner="plot_mix")
+    if data[[x, hue]].dropna().empty:
+        msg = (f"plot_mix: no row has both {x!r} and {hue!r} (the table has {len(data)} rows), "
+               "so there is no mix to plot. Pass a table with values in both columns.")
+        raise SchemaError(msg)
     ax = _get_ax(ax)
     shares = pd.crosstab(data[x], data[hue], normalize="index")
     shares.plot.barh(stacked=True, ax=ax, width=0.75, colormap=kwargs.pop("colormap", "tab20"),

@@ -12,7 +12,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..errors import check_int
 from ..schema import require_columns, require_frame
-from ._theme import _get_ax
+from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
     "plot_group_sizes",
@@ -132,6 +132,7 @@ def plot_layer_funnel(
     require_frame(data, owner="plot_layer_funnel")
     cols = [x, y] + ([hue] if hue else [])
     require_columns(data, cols, owner="plot_layer_funnel")
+    _require_plot_data(data, [y], owner="plot_layer_funnel", rows=False)
     if isinstance(data[x].dtype, pd.CategoricalDtype):
         levels = [str(c) for c in data[x].cat.categories]
     else:

@@ -13,10 +13,10 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SchemaError
 from ..lending import lending_facts
-from ..schema import require_columns, require_frame
-from ._theme import _get_ax
+from ..schema import require_columns, require_frame, require_numeric
+from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
     "plot_growth_paths",
@@ -85,6 +85,12 @@ def plot_loan_sizes(
     ax = _get_ax(ax)
     require_frame(data, owner="plot_loan_sizes")
     require_columns(data, [x] + ([hue] if hue else []), owner="plot_loan_sizes")
+    _require_plot_data(data, [], owner="plot_loan_sizes")
+    amounts = require_numeric(data, x, owner="plot_loan_sizes", nonnegative=True)
+    if not (amounts > 0).all():
+        msg = (f"plot_loan_sizes: column {x!r} must be positive (the axis is logarithmic); "
+               f"{int((amounts <= 0).sum())} row(s) are 0. Drop them before plotting.")
+        raise SchemaError(msg, column=x)
     plot_data = data.copy()
     if hue:
         plot_data[hue] = plot_data[hue].astype(str)
@@ -151,6 +157,7 @@ def plot_size_sensitivity(
     ax = _get_ax(ax)
     require_frame(data, owner="plot_size_sensitivity")
     require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_size_sensitivity")
+    _require_plot_data(data, [x, y], owner="plot_size_sensitivity", rows=False)
     palette = _BANK_COLORS if hue == "bank" else None
     sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, palette=palette, **kwargs)
     ax.axhline(10_000.0, color=_BANK_COLORS["WeBank"], ls=":", lw=1.2,
@@ -199,6 +206,7 @@ def plot_growth_paths(
     ax = _get_ax(ax)
     require_frame(data, owner="plot_growth_paths")
     require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_growth_paths")
+    _require_plot_data(data, [x, y], owner="plot_growth_paths", rows=False)
     sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, **kwargs)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}×"))
@@ -251,6 +259,7 @@ def plot_tolerance_curve(
     if y not in ("approval_rate", "volume", "approved"):
         msg = f"plot_tolerance_curve: y={y!r}; use 'approval_rate', 'approved' or 'volume'."
         raise ParameterError(msg)
+    _require_plot_data(data, [x, y], owner="plot_tolerance_curve", rows=False)
     d = data.sort_values(x)
     ax.plot(d[x], d[y], marker="o", ms=3, color="0.3", **kwargs)
     for bank in ("WeBank", "MYbank"):
@@ -306,6 +315,7 @@ def plot_volume_decomposition(
     require_frame(data, owner="plot_volume_decomposition")
     d = data.reset_index() if "effect" not in data.columns else data.copy()
     require_columns(d, ["effect", "contribution"], owner="plot_volume_decomposition")
+    _require_plot_data(d, ["contribution"], owner="plot_volume_decomposition", rows=False)
     names = {"count": "count 笔数", "average_size": "average size 笔均", "total": "total gap 差额"}
     d["effect"] = d["effect"].map(names).fillna(d["effect"])
     hue = "scenario" if "scenario" in d.columns else None

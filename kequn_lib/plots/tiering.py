@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SchemaError
 from ..schema import require_columns, require_frame, require_numeric
 from ._theme import _get_ax
 
@@ -202,7 +202,13 @@ def plot_migration(
     else:
         msg = f"plot_migration: pass the result of tier_migration, got {type(data).__name__}."
         raise ParameterError(msg)
+    for col in table.columns:
+        require_numeric(table, col, owner="plot_migration", nonnegative=True)
     table = table.loc[table.sum(axis=1) > 0]  # drop empty rows such as "new" with no one
+    if table.size == 0:
+        msg = ("plot_migration: the table has no customers (no row with a positive count), so "
+               "there is nothing to plot. Pass the result of tier_migration on non-empty tiers.")
+        raise SchemaError(msg)
     is_share = not counts and float(table.to_numpy().max(initial=0)) <= 1.0
     kwargs.setdefault("cmap", "Blues")
     kwargs.setdefault("annot", True)
@@ -257,7 +263,16 @@ def plot_rfm(
     ax = _get_ax(ax)
     require_frame(data, owner=owner)
     require_columns(data, [x, y] + ([value] if value else []), owner=owner)
-    frame = data[[x, y]].astype("int64")
+    if len(data) == 0:
+        raise SchemaError(f"{owner}: the table has no rows; pass the output of kq.rfm_scores.")
+    for col in (x, y):
+        score = require_numeric(data, col, owner=owner)
+        if not (score == score.round()).all():
+            msg = (f"{owner}: column {col!r} must hold whole-number scores (1, 2, ...); "
+                   f"got {score[score != score.round()].tolist()[:5]}. Pass the output of "
+                   "kq.rfm_scores.")
+            raise SchemaError(msg, column=col)
+    frame = data[[x, y]].astype("float64").astype("int64")
     if value:
         frame = frame.assign(v=require_numeric(data, value, owner=owner).to_numpy())
         grid = frame.pivot_table(index=y, columns=x, values="v", aggfunc="mean")
