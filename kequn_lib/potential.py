@@ -631,6 +631,11 @@ def _validate_rfm(
     return xa, np.minimum(txa, Ta), Ta, idx
 
 
+def _safe_exp(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
 class BGNBD(BaseEstimator):
     """BG/NBD model of repeat purchasing ("buy till you die"), fitted by maximum likelihood.
 
@@ -784,12 +789,15 @@ class BGNBD(BaseEstimator):
         grad_norm = float(np.max(np.abs(objective(logp)[1])))
         self.converged_ = bool(res.success or grad_norm < 1e-6)
         at_bound = np.abs(logp) > 29.0
+        advice = (
+            f"try a larger penalizer_coef (e.g. {max(0.01, 10 * self.penalizer_coef):g})"
+        )
         if not self.converged_ or at_bound.any():
             warnings.warn(
                 f"{owner}: the optimiser did not settle on an interior maximum "
                 f"({res.message}; largest gradient {grad_norm:.2g}; parameters at a bound: "
                 f"{[p for p, b in zip(_PARAM_NAMES, at_bound, strict=True) if b]}). The "
-                "estimates are the best point found; try penalizer_coef=0.01.",
+                f"estimates are the best point found; {advice}.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -812,7 +820,7 @@ class BGNBD(BaseEstimator):
             warnings.warn(
                 f"{owner}: the Hessian at the estimate is not positive definite, so standard "
                 "errors are not available (NaN). The data may not identify all four "
-                "parameters; try penalizer_coef=0.01.",
+                f"parameters; {advice}.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -828,8 +836,9 @@ class BGNBD(BaseEstimator):
             {
                 "estimate": theta,
                 "std_err": self.standard_errors_.to_numpy(),
-                "lower_95": np.exp(logp - 1.959964 * se_log),
-                "upper_95": np.exp(logp + 1.959964 * se_log),
+                # a parameter at a bound can have a huge interval: inf, not an overflow warning
+                "lower_95": _safe_exp(logp - 1.959964 * se_log),
+                "upper_95": _safe_exp(logp + 1.959964 * se_log),
             },
             index=pd.Index(names, name="parameter"),
         )

@@ -869,6 +869,14 @@ def rfm(
     keep = p <= end
     n_late = int(keep.size - np.count_nonzero(keep))
     ids_arr = ids.to_numpy()
+    if n_late == keep.size:
+        first_date = pd.Timestamp(int(ns.min())).date()
+        msg = (
+            f"{owner}: observation_end={observation_end!r} is before every transaction (the "
+            f"first is on {first_date}), so no customer would be left. Pass a later "
+            "observation_end, or None to end at the last transaction."
+        )
+        raise ParameterError(msg)
     if n_late:
         log.info("rfm: %d transaction(s) after observation_end left out", n_late)
         p, amount, ids_arr = p[keep], amount[keep], ids_arr[keep]
