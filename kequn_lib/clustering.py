@@ -1278,6 +1278,24 @@ def fit_on_sample(
     return clone(pipeline).fit(sample)
 
 
+def _require_fitted_predictor(pipeline: Pipeline, owner: str) -> None:
+    """Raise unless the pipeline's last step can label new rows and the pipeline is fitted."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    model = pipeline.steps[-1][1]
+    if not hasattr(model, "predict"):
+        msg = (
+            f"{owner}: {type(model).__name__} cannot label new customers (no predict). Use "
+            "algorithm='kmeans', 'minibatch_kmeans' or 'gmm' for the sample-then-predict path."
+        )
+        raise ParameterError(msg)
+    try:
+        check_is_fitted(pipeline)
+    except NotFittedError:
+        raise ParameterError(f"{owner}: the pipeline is not fitted; call .fit first.") from None
+
+
 def predict_in_chunks(
     pipeline: Pipeline,
     data: pd.DataFrame,
@@ -1327,20 +1345,7 @@ def predict_in_chunks(
     pipeline = _require_pipeline(pipeline, owner)
     require_frame(data, owner=owner)
     chunk_size = check_int(chunk_size, name="chunk_size", owner=owner, low=1)
-    model = pipeline.named_steps["model"]
-    if not hasattr(model, "predict"):
-        msg = (
-            f"{owner}: {type(model).__name__} cannot label new customers (no predict). Use "
-            "algorithm='kmeans', 'minibatch_kmeans' or 'gmm' for the sample-then-predict path."
-        )
-        raise ParameterError(msg)
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
-    try:
-        check_is_fitted(pipeline)
-    except NotFittedError:
-        raise ParameterError(f"{owner}: the pipeline is not fitted; call .fit first.") from None
+    _require_fitted_predictor(pipeline, owner)
     n = len(data)
     parts = []
     starts = range(0, n, chunk_size)

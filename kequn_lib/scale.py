@@ -342,19 +342,9 @@ def _batch_periods(
     frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str, freq: str, *, owner: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate one batch of the log; return (ids, period codes, amounts) as numpy arrays."""
-    from .schema import require_numeric
-    from .tiering import _parse_dates, _period_codes
+    from .tiering import _period_codes, _rfm_columns
 
-    ids = frame[customer_col]
-    if ids.isna().any():
-        rows = ids.index[ids.isna().to_numpy()]
-        msg = (
-            f"{owner}: column {customer_col!r} has {len(rows)} missing id(s), first at index "
-            f"[{_fmt_values(rows)}]. Every transaction needs a customer id."
-        )
-        raise SchemaError(msg, column=customer_col, rows=list(rows))
-    amount = require_numeric(frame, amount_col, owner=owner).to_numpy()
-    ns = _parse_dates(frame[date_col], owner=owner, column=date_col)
+    ids, ns, amount = _rfm_columns(frame, customer_col, date_col, amount_col, owner=owner)
     return ids.to_numpy(), _period_codes(ns, freq), amount
 
 
@@ -1145,23 +1135,12 @@ def predict_partitions(pipeline: Any, data: Any) -> Any:
     """
     owner = "predict_partitions"
     _dask_frame_module(data, owner)
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
     if not hasattr(pipeline, "predict") or not hasattr(pipeline, "steps"):
         msg = f"{owner}: pass a fitted Pipeline (segment_pipeline), got {type(pipeline).__name__}."
         raise ParameterError(msg)
-    model = pipeline.steps[-1][1]
-    if not hasattr(model, "predict"):
-        msg = (
-            f"{owner}: {type(model).__name__} cannot label new customers (no predict). Use "
-            "algorithm='kmeans', 'minibatch_kmeans' or 'gmm' for the sample-then-predict path."
-        )
-        raise ParameterError(msg)
-    try:
-        check_is_fitted(pipeline)
-    except NotFittedError:
-        raise ParameterError(f"{owner}: the pipeline is not fitted; call .fit first.") from None
+    from .clustering import _require_fitted_predictor
+
+    _require_fitted_predictor(pipeline, owner)
     needed = [str(c) for c in getattr(pipeline, "feature_names_in_", [])]
     _require_dask_columns(data, needed, owner=owner)
     meta = pd.Series([], dtype="int64", name="segment")

@@ -734,6 +734,23 @@ def _period_codes(ns: np.ndarray, freq: str) -> np.ndarray:
     return np.floor_divide(days + 3, 7)  # 1970-01-01 is a Thursday; weeks run Monday..Sunday
 
 
+def _rfm_columns(
+    frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str, *, owner: str
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Check a (batch of a) transaction log; return ids, dates as int64 ns and amounts."""
+    ids = frame[customer_col]
+    if ids.isna().any():
+        rows = ids.index[ids.isna().to_numpy()]
+        msg = (
+            f"{owner}: column {customer_col!r} has {len(rows)} missing id(s), first at index "
+            f"[{_fmt_values(rows)}]. Every transaction needs a customer id."
+        )
+        raise SchemaError(msg, column=customer_col, rows=list(rows))
+    amount = require_numeric(frame, amount_col, owner=owner).to_numpy()
+    ns = _parse_dates(frame[date_col], owner=owner, column=date_col)
+    return ids, ns, amount
+
+
 def rfm(
     transactions: pd.DataFrame | str | os.PathLike,
     *,
@@ -838,16 +855,7 @@ def rfm(
     require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
-    ids = transactions[customer_col]
-    if ids.isna().any():
-        rows = ids.index[ids.isna().to_numpy()]
-        msg = (
-            f"{owner}: column {customer_col!r} has {len(rows)} missing id(s), first at index "
-            f"[{_fmt_values(rows)}]. Every transaction needs a customer id."
-        )
-        raise SchemaError(msg, column=customer_col, rows=list(rows))
-    amount = require_numeric(transactions, amount_col, owner=owner).to_numpy()
-    ns = _parse_dates(transactions[date_col], owner=owner, column=date_col)
+    ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col, owner=owner)
     columns = ["frequency", "recency", "T", "monetary_value"]
     if len(transactions) == 0:
         empty = pd.Index([], dtype=ids.dtype, name=customer_col)
