@@ -50,7 +50,14 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-dev
+# Peers (lifetimes, DuckDB, polars) live in their own environment: kequn never depends on them.
+PEERS := bench/.venv-peers
+$(PEERS)/.installed: bench/requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip --disable-pip-version-check install -r bench/requirements-peers.txt
+	@touch $@
+
+bench: $(VENV)/.installed-dev $(PEERS)/.installed
 	$(BIN)/python bench/run.py
 
 # rfm over a generated Parquet log larger than half the memory (about 13 GiB on disk plus as much
