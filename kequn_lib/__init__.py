@@ -10,10 +10,11 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
-- ``tiering``, ``potential``: contribution-based tiering (AUM tiers, contribution, Pareto/ABC,
-  RFM, migration) and potential value (wallet estimation, BG/NBD, value matrix).
-- ``clustering``, ``groups``: behaviour-based segments as scikit-learn pipelines, and
-  Dunbar-sized operable groups.
+- ``tiering``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers, contribution,
+  Pareto/ABC, RFM, migration), potential value (wallet estimation, value matrix) and the BG/NBD
+  model of transaction-based potential.
+- ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
+  Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``lending``: the WeBank / MYbank lending case study.
 - ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
@@ -29,7 +30,9 @@ from typing import Any
 
 from . import (
     _display,
+    bgnbd,
     clustering,
+    content,
     datasets,
     errors,
     groups,
@@ -41,7 +44,9 @@ from . import (
     tiering,
 )
 from ._display import *  # noqa: F403
+from .bgnbd import *  # noqa: F403
 from .clustering import *  # noqa: F403
+from .content import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .groups import *  # noqa: F403
@@ -60,8 +65,10 @@ __all__ = [
     *datasets.__all__,
     *tiering.__all__,
     *potential.__all__,
+    *bgnbd.__all__,
     *clustering.__all__,
     *groups.__all__,
+    *content.__all__,
     *lending.__all__,
     *scale.__all__,
     *plots.__all__,

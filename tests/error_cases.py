@@ -30,10 +30,10 @@ import pandas as pd
 
 import kequn_lib as kq
 from kequn_lib import report
+from kequn_lib.bgnbd import _NotFittedError
 from kequn_lib.datasets import public
 from kequn_lib.datasets.files import _FileMissingError
 from kequn_lib.errors import DataUnavailableError, ParameterError, SchemaError
-from kequn_lib.potential import _NotFittedError
 from kequn_lib.schema import _FrameTypeError
 
 

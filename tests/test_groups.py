@@ -1,4 +1,4 @@
-"""Tests for kequn_lib.groups (Dunbar groups, relationship layers, content needs) and its plots."""
+"""Tests for kequn_lib.groups (Dunbar groups, relationship layers), kequn_lib.content and plots."""
 
 from __future__ import annotations
 

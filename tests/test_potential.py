@@ -1,4 +1,5 @@
-"""Tests of kequn_lib.potential: wallet estimation, value matrix, BG/NBD fit and simulator."""
+"""Tests of kequn_lib.potential (wallet estimation, value matrix) and kequn_lib.bgnbd (BG/NBD fit
+and simulator)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 
 import kequn_lib as kq
+import kequn_lib.bgnbd as bgnbd_module
 import kequn_lib.potential as potential_module
+from kequn_lib.bgnbd import _bgnbd_loglik
 from kequn_lib.errors import KequnError, ParameterError, SchemaError
-from kequn_lib.potential import _bgnbd_loglik
 
 # CDNOW-like parameters (weekly time unit), the scale of Fader, Hardie and Lee's example
 TRUE = {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43}
@@ -534,14 +536,16 @@ def test_value_matrix_no_mutation(valued):
 # --- module conventions ------------------------------------------------------------------------
 
 
-def test_public_names_exported():
-    for name in potential_module.__all__:
-        assert getattr(kq, name) is getattr(potential_module, name)
+@pytest.mark.parametrize("module", [potential_module, bgnbd_module], ids=lambda m: m.__name__)
+def test_public_names_exported(module):
+    for name in module.__all__:
+        assert getattr(kq, name) is getattr(module, name)
 
 
-def test_docstring_examples_run():
+@pytest.mark.parametrize("module", [potential_module, bgnbd_module], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module):
     result = doctest.testmod(
-        potential_module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     )
     assert result.attempted > 0
     assert result.failed == 0

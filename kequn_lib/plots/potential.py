@@ -1,4 +1,4 @@
-"""Figures for kequn_lib.potential: the BG/NBD probability-alive map.
+"""Figures for kequn_lib.bgnbd: the BG/NBD probability-alive map.
 
 The value-matrix scatter is ``plot_value_matrix`` in :mod:`kequn_lib.plots.tiering`.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..bgnbd import BGNBD
 from ..errors import ParameterError, check_int, check_number
-from ..potential import BGNBD
 from ..schema import require_frame
 from ._theme import _get_ax
 
