@@ -330,11 +330,29 @@ def _with_font(page: str) -> str:
     return page.replace("/*KEQUN_FONT*/", _font_face(page), 1)
 
 
+def _describe_figures(nb: Any) -> None:
+    """Give each figure alternative text: the first sentence of the prose that introduces it."""
+    import re
+
+    lead = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text = " ".join(ln for ln in cell.source.splitlines() if not ln.startswith("#"))
+            text = re.sub(r"[`*_]", "", text).strip()
+            if text:
+                lead = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0][:240]
+            continue
+        for out in cell.get("outputs", []):
+            if "image/png" in out.get("data", {}):
+                out.setdefault("metadata", {})["kequn_alt"] = f"Figure. {lead}".strip()
+
+
 def _render(nb: Any, chapter: Chapter, nav: str) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="kequn", extra_template_basedirs=[str(_TEMPLATES)])
     nb = copy.deepcopy(nb)
+    _describe_figures(nb)
     nb.metadata["title"] = chapter.title
     body, _ = exporter.from_notebook_node(
         nb, resources={"kequn_css": _CSS, "kequn_nav": nav}

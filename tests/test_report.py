@@ -105,3 +105,21 @@ def test_key_figures_rejects_non_numbers():
         kq.key_figures(bad=[1, 2])
     with pytest.raises(kq.ParameterError, match="not a finite number"):
         kq.key_figures(bad=float("nan"))
+
+
+def test_figures_get_alternative_text_from_the_prose_before_them():
+    import base64
+
+    png = base64.b64encode(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )).decode()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# T\n\nThe curve shows 客群 shares. More text here."),
+        nbformat.v4.new_code_cell("plot()"),
+    ]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
+    chapter = report.Chapter(Path("01_t.ipynb"), "T", "")
+    page = report._render(nb, chapter, report._nav([chapter], 0))
+    assert '<img alt="Figure. The curve shows 客群 shares."' in page
