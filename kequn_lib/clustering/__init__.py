@@ -1,0 +1,71 @@
+"""Behaviour-based customer segments (客群画像) as ordinary scikit-learn pipelines.
+
+Tiers rank customers by what they bring in; segments group them by who they are and how they
+behave. This module builds the segmentation as a plain :class:`sklearn.pipeline.Pipeline`, so an
+analyst can ``clone`` it, ``set_params`` it, put it in a grid search or pickle it, and adds the
+helpers a segmentation study needs:
+
+* :func:`segment_pipeline`: preparation (median imputation, ``log1p`` on money, scaling, one-hot
+  for categories) followed by k-means, mini-batch k-means, a Gaussian mixture, Ward or HDBSCAN;
+* :func:`choose_k`: silhouette, Calinski-Harabasz, Davies-Bouldin, inertia and BIC per k, with a
+  recommended k and the rule that chose it;
+* :func:`stability`: bootstrap adjusted Rand indices, so a reader sees whether segments are real;
+* :func:`profile_segments`: size, share, medians, z-scores and a generated persona name;
+* :func:`compare_partitions`: crosstab, adjusted Rand index and normalised mutual information;
+* :func:`fit_on_sample` and :func:`predict_in_chunks`: clustering at scale (fit on a stratified
+  sample, label every customer chunk by chunk).
+
+Missing values are imputed (median for numbers, an explicit "missing" level for categories)
+rather than refused: corporate customers have no age or education, and dropping them silently
+would be worse. Columns named ``customer_id``, ``id``, ``*_id`` and ``true_*`` are never used.
+"""
+
+# Besides the public names, private ones stay importable from here: kequn_lib.scale imports
+# _require_fitted_predictor, pipelines pickled before the split refer to
+# kequn_lib.clustering._DefaultColumns and _as_object, and the constants were attributes of
+# the former single-file module.
+from ._pipeline import (
+    ALGORITHMS,
+    DEFAULT_EXCLUDE,  # noqa: F401
+    DEFAULT_MONEY,  # noqa: F401
+    MAX_DEFAULT_LEVELS,  # noqa: F401
+    WARD_MAX_ROWS,  # noqa: F401
+    SegmentPipeline,
+    SegmentPreparer,
+    _as_object,  # noqa: F401
+    _DefaultColumns,  # noqa: F401
+    segment_pipeline,
+)
+from ._profiles import (
+    PERSONA_MIN_Z,  # noqa: F401
+    profile_segments,
+)
+from ._scale import (
+    _require_fitted_predictor,  # noqa: F401
+    fit_on_sample,
+    predict_in_chunks,
+)
+from ._selection import (
+    RULES,  # noqa: F401
+    STABILITY_THRESHOLDS,  # noqa: F401
+    PartitionComparison,
+    StabilityResult,
+    choose_k,
+    compare_partitions,
+    stability,
+)
+
+__all__ = [
+    "ALGORITHMS",
+    "PartitionComparison",
+    "SegmentPipeline",
+    "SegmentPreparer",
+    "StabilityResult",
+    "choose_k",
+    "compare_partitions",
+    "fit_on_sample",
+    "predict_in_chunks",
+    "profile_segments",
+    "segment_pipeline",
+    "stability",
+]

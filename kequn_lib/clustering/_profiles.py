@@ -1,0 +1,204 @@
+"""Segment profiles and generated persona names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SchemaError, _fmt_values
+from ..schema import require_columns, require_frame, require_numeric
+from ._pipeline import DEFAULT_MONEY, _columns_arg, _is_id_or_truth, _is_numberlike
+
+# --- profiles and personas ----------------------------------------------------------------------
+
+# feature -> (family, zh when high, en when high, zh when low, en when low)
+_LEXICON: dict[str, tuple[str, str, str, str, str]] = {
+    "aum": ("assets", "高资产", "high AUM", "低资产", "low AUM"),
+    "deposit_balance": ("deposit", "高存款", "high deposits", "低存款", "low deposits"),
+    "wealth_balance": ("wealth", "重理财", "wealth-heavy", "少理财", "little wealth mgmt"),
+    "loan_balance": ("loan", "高贷款", "high loans", "低贷款", "low loans"),
+    "has_loan": ("loan", "有贷款", "borrowers", "无贷款", "no loans"),
+    "fx_volume_12m": ("fx", "外汇活跃", "FX-active", "少外汇", "little FX"),
+    "fee_income_12m": ("fees", "高贡献", "high fee income", "低贡献", "low fee income"),
+    "remittance_count_12m": ("remit", "汇款频繁", "frequent remitters", "少汇款",
+                             "few remittances"),
+    "has_remittance": ("remit", "常汇款", "remitters", "不汇款", "no remittances"),
+    "app_logins_90d": ("digital", "高数字化", "high digital", "低数字化", "low digital"),
+    "rm_contacts_90d": ("rm", "经理常联系", "RM-served", "少经理联系", "little RM contact"),
+    "referrals_12m": ("referral", "爱推荐", "referrers", "少推荐", "few referrals"),
+    "products_held": ("products", "多产品", "multi-product", "少产品", "few products"),
+    "tenure_months": ("tenure", "老客户", "long tenure", "新客户", "new customers"),
+    "age": ("age", "年长", "older", "年轻", "younger"),
+    "has_safe_box": ("safe", "用保险箱", "safe-box users", "无保险箱", "no safe box"),
+    "has_deposit": ("deposit", "有存款", "depositors", "无存款", "no deposits"),
+    # columns of the public datasets (kq.load_customers("uci-..."))
+    "has_housing_loan": ("loan", "有房贷", "mortgage holders", "无房贷", "no mortgage"),
+    "has_personal_loan": ("loan", "有消费贷", "personal-loan holders", "无消费贷",
+                          "no personal loan"),
+    "has_credit_default": ("default", "有违约", "past default", "无违约", "no default"),
+    "overdraft": ("overdraft", "透支", "overdrawn", "无透支", "not overdrawn"),
+    "credit_limit": ("assets", "高额度", "high credit limit", "低额度", "low credit limit"),
+    "utilisation": ("use", "额度用满", "high utilisation", "额度少用", "low utilisation"),
+    "pay_delay_max_6m": ("delay", "常逾期", "late payers", "按时还款", "on-time payers"),
+    "bill_mean_6m": ("bill", "高账单", "high bills", "低账单", "low bills"),
+    "payment_total_6m": ("pay", "高还款", "high repayments", "低还款", "low repayments"),
+    "credit_balance": ("credit", "有溢缴款", "in credit", "无溢缴款", "not in credit"),
+}
+#: |z| a feature needs to enter a persona name (an assumption: half a standard deviation).
+PERSONA_MIN_Z = 0.5
+
+
+def _generic_terms(feat: str) -> tuple[str, str, str, str, str]:
+    """Persona terms for a column outside the lexicon: has_x -> with/without x, else high/low."""
+    if feat.startswith("has_"):
+        thing = feat[4:].replace("_", " ")
+        return feat, f"有{thing}", f"with {thing}", f"无{thing}", f"no {thing}"
+    name = feat.replace("_", " ")
+    return feat, f"{name}高", f"high {name}", f"{name}低", f"low {name}"
+
+
+def _persona(z: pd.Series, *, max_terms: int = 2) -> str:
+    order = z.abs().sort_values(ascending=False, kind="stable")
+    zh, en, families = [], [], set()
+    for feat in order.index:
+        val = z[feat]
+        if len(zh) >= max_terms or not abs(val) >= PERSONA_MIN_Z:
+            break
+        family, hz, he, lz, le = _LEXICON.get(feat) or _generic_terms(str(feat))
+        if family in families:
+            continue
+        families.add(family)
+        zh.append(hz if val > 0 else lz)
+        en.append(he if val > 0 else le)
+    if not zh:
+        return "大众均衡 / mass, balanced"
+    return f"{'·'.join(zh)} / {', '.join(en)}"
+
+
+def profile_segments(
+    data: pd.DataFrame,
+    labels: Any,
+    *,
+    features: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Describe each segment: size, share, medians, z-scores and a generated persona name.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The customer table that was segmented.
+    labels : pandas.Series or array-like
+        Segment of each customer: a Series on ``data``'s index (as returned by
+        ``pipeline.fit_predict(data)``) or an array of ``len(data)`` labels.
+    features : list of str, optional
+        Number or boolean columns to profile. Default: every number and boolean column except
+        ids (``customer_id``, ``id``, ``*_id``) and ``true_*`` ground truth.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment, indexed by segment label (index name ``"segment"``, sorted), with
+        ``size`` (customers), ``share`` (of all customers, 0–1), ``persona`` (short bilingual
+        name such as ``"高资产·低数字化 / high AUM, low digital"``), ``top_features`` (the three
+        features with the largest \\|z\\|, e.g. ``"aum +1.8, app_logins_90d -1.2, ..."``), then
+        ``median_<f>`` for each feature and ``z_<f>`` for each feature.
+
+    Raises
+    ------
+    SchemaError
+        Labels of the wrong length or index, missing labels, a missing or non-numeric feature.
+
+    See Also
+    --------
+    segment_pipeline, kequn_lib.plot_segment_profile
+
+    Notes
+    -----
+    ``z_<f>`` is the segment mean minus the whole base's mean, divided by the whole base's
+    standard deviation. Money columns (the data dictionary's ``aum``, balances, volumes and
+    fees) are heavy-tailed, so their z-scores are computed on ``log1p`` of the amount: a few
+    millionaires would otherwise decide every segment's name. Missing values are ignored.
+    The persona joins the (at most) two features with the largest \\|z\\| of at least 0.5 (an
+    assumption), skipping a feature of the same family as one already used (AUM and deposits,
+    say), using a small bilingual lexicon; segments with no such feature are called
+    ``"大众均衡 / mass, balanced"``. Names repeated across segments get a suffix ``" #<label>"``.
+
+    Examples
+    --------
+    >>> import pandas as pd, kequn_lib as kq
+    >>> data = pd.DataFrame({"aum": [1e3, 2e3, 9e5, 8e5], "app_logins_90d": [40, 35, 2, 1]})
+    >>> prof = kq.profile_segments(data, [0, 0, 1, 1])
+    >>> prof.loc[1, "persona"]
+    '高资产·低数字化 / high AUM, low digital'
+    >>> prof["size"].tolist()
+    [2, 2]
+    """
+    owner = "profile_segments"
+    require_frame(data, owner=owner)
+    if isinstance(labels, pd.Series):
+        if not labels.index.equals(data.index):
+            if len(labels) != len(data) or not labels.index.sort_values().equals(
+                    data.index.sort_values()):
+                msg = (
+                    f"{owner}: labels ({len(labels)} rows) are not on data's index "
+                    f"({len(data)} rows). Pass pipeline.fit_predict(data) for the same table."
+                )
+                raise SchemaError(msg)
+            labels = labels.reindex(data.index)
+        lab = labels
+    else:
+        arr = np.asarray(labels)
+        if arr.ndim != 1 or len(arr) != len(data):
+            msg = (
+                f"{owner}: labels must have one entry per row of data ({len(data)}), got shape "
+                f"{arr.shape}."
+            )
+            raise SchemaError(msg)
+        lab = pd.Series(arr, index=data.index)
+    if lab.isna().any():
+        rows = lab.index[lab.isna()]
+        msg = (f"{owner}: {len(rows)} customer(s) have no segment label, first at index "
+               f"[{_fmt_values(rows)}]. Label every customer.")
+        raise SchemaError(msg, rows=list(rows))
+    if features is None:
+        features = [c for c in data.columns
+                    if not _is_id_or_truth(c) and _is_numberlike(data[c])]
+        if not features:
+            msg = (f"{owner}: data has no number or boolean column to profile; pass features=. "
+                   f"The table has: {_fmt_values(list(map(str, data.columns)), 30)}.")
+            raise SchemaError(msg)
+    else:
+        features = _columns_arg(features, "features") or []
+        require_columns(data, features, owner=owner)
+    values = pd.DataFrame(
+        {f: require_numeric(data, f, owner=owner, allow_nan=True) for f in features},
+        index=data.index,
+    )
+    scaled = values.copy()
+    for f in features:
+        if f in DEFAULT_MONEY and (values[f].dropna() >= 0).all():
+            scaled[f] = np.log1p(values[f])
+    key = pd.Series(lab.to_numpy(), index=data.index, name="segment")
+    grouped_mean = scaled.groupby(key, sort=True).mean()
+    std = scaled.std(ddof=0).replace(0, np.nan)
+    z = ((grouped_mean - scaled.mean()) / std).fillna(0.0)
+    medians = values.groupby(key, sort=True).median()
+    size = key.groupby(key, sort=True).size()
+    out = pd.DataFrame({"size": size.astype("int64"), "share": size / len(key)})
+    out["persona"] = [_persona(z.loc[s]) for s in out.index]
+    dup = out["persona"].duplicated(keep=False)
+    out.loc[dup, "persona"] = [f"{p} #{s}" for s, p in out.loc[dup, "persona"].items()]
+    out["top_features"] = [
+        ", ".join(f"{f} {z.loc[s, f]:+.1f}"
+                  for f in z.loc[s].abs().sort_values(ascending=False, kind="stable").index[:3])
+        for s in out.index
+    ]
+    for f in features:
+        out[f"median_{f}"] = medians[f]
+    for f in features:
+        out[f"z_{f}"] = z[f]
+    out.index.name = "segment"
+    return out
