@@ -10,9 +10,9 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
-- ``tiering``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers, contribution,
-  Pareto/ABC, RFM, migration), potential value (wallet estimation, value matrix) and the BG/NBD
-  model of transaction-based potential.
+- ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
+  contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
+  estimation, value matrix) and the BG/NBD model of transaction-based potential.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``lending``: the WeBank / MYbank lending case study.
@@ -39,6 +39,7 @@ from . import (
     lending,
     plots,
     potential,
+    rfm_analysis,
     scale,
     schema,
     tiering,
@@ -53,6 +54,7 @@ from .groups import *  # noqa: F403
 from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
+from .rfm_analysis import *  # noqa: F403
 from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
 from .tiering import *  # noqa: F403
@@ -64,6 +66,7 @@ __all__ = [
     *schema.__all__,
     *datasets.__all__,
     *tiering.__all__,
+    *rfm_analysis.__all__,
     *potential.__all__,
     *bgnbd.__all__,
     *clustering.__all__,

@@ -3,7 +3,8 @@
 :func:`~kequn_lib.rfm`, :func:`~kequn_lib.aum_tiers`, :func:`~kequn_lib.contribution` and
 :func:`~kequn_lib.pareto_tiers` accept three kinds of input and give the same numbers for each:
 
-* a pandas DataFrame (the usual in-memory path, in :mod:`kequn_lib.tiering`);
+* a pandas DataFrame (the usual in-memory path, in :mod:`kequn_lib.tiering` and
+  :mod:`kequn_lib.rfm_analysis`);
 * a Parquet source: a ``.parquet`` file, a folder of them, or a glob such as
   ``"logs/2024-*.parquet"``. The files are read in batches of rows, so the table never has to
   fit in memory; the result comes back as pandas;
@@ -12,10 +13,10 @@
   ABC classes) come back as lazy Dask collections on the input's partitions.
 
 This module holds the dispatch helpers and the out-of-core implementations. The entry points
-stay in :mod:`kequn_lib.tiering`; they hand a path or a Dask object over to the private
-functions here. The public names are :func:`open_parquet` (validated opening of a Parquet
-source) and the clustering-at-scale path :func:`sample_partitions`, :func:`fit_on_partitions`
-and :func:`predict_partitions`.
+stay in :mod:`kequn_lib.tiering` and :mod:`kequn_lib.rfm_analysis`; they hand a path or a Dask
+object over to the private functions here. The public names are :func:`open_parquet` (validated
+opening of a Parquet source) and the clustering-at-scale path :func:`sample_partitions`,
+:func:`fit_on_partitions` and :func:`predict_partitions`.
 
 Dask is optional: it is imported only when a Dask object is passed in (and pyarrow, a
 dependency of kequn, does the Parquet reading).
@@ -322,7 +323,7 @@ def _row_index(n: int, ids: list[np.ndarray], id_col: str | None, *, owner: str)
 
 
 def _end_period(observation_end: Any, freq: str, *, owner: str) -> int | None:
-    from .tiering import _period_codes
+    from .rfm_analysis import _period_codes
 
     if observation_end is None:
         return None
@@ -342,7 +343,7 @@ def _batch_periods(
     frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str, freq: str, *, owner: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate one batch of the log; return (ids, period codes, amounts) as numpy arrays."""
-    from .tiering import _period_codes, _rfm_columns
+    from .rfm_analysis import _period_codes, _rfm_columns
 
     ids, ns, amount = _rfm_columns(frame, customer_col, date_col, amount_col, owner=owner)
     return ids.to_numpy(), _period_codes(ns, freq), amount
