@@ -19,7 +19,13 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
-from .errors import KequnError, ParameterError, SchemaError, _fmt_values, check_number
+from .errors import (
+    NotFittedError,
+    ParameterError,
+    SchemaError,
+    _fmt_values,
+    check_number,
+)
 from .schema import require_columns, require_frame, require_numeric
 
 __all__ = [
@@ -47,9 +53,6 @@ def _random_generator(random_state: Any, owner: str) -> np.random.Generator:
 
 _PARAM_NAMES = ("r", "alpha", "a", "b")
 
-
-class _NotFittedError(KequnError, AttributeError):
-    pass
 
 
 def _bgnbd_loglik(
@@ -354,7 +357,7 @@ class BGNBD(BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
         if not hasattr(self, "params_"):
             msg = f"{owner}: this BGNBD is not fitted yet; call .fit(rfm_table) first."
-            raise _NotFittedError(msg)
+            raise NotFittedError(msg)
         if rfm_table is None:
             return self._train
         return _validate_rfm(rfm_table, self.columns_["frequency"], self.columns_["recency"],

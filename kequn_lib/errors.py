@@ -12,8 +12,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
+    "DataFileNotFoundError",
     "DataUnavailableError",
+    "InputTypeError",
     "KequnError",
+    "NotFittedError",
     "ParameterError",
     "SchemaError",
 ]
@@ -55,6 +58,24 @@ class DataUnavailableError(KequnError, LookupError):
 
     The message says which file to place in which folder to use it without a network.
     """
+
+
+class InputTypeError(KequnError, TypeError):
+    """An argument has the wrong type, e.g. a list where a DataFrame is expected.
+
+    The message names the argument, the type expected and the type received.
+    """
+
+
+class DataFileNotFoundError(KequnError, FileNotFoundError):
+    """A file named by the analyst (``read_customers``, ``read_transactions``) does not exist.
+
+    The message gives the path as resolved and the folder it was looked for in.
+    """
+
+
+class NotFittedError(KequnError, AttributeError):
+    """A model was used before ``fit``: call ``.fit(...)`` first."""
 
 
 def _fmt_values(values: Iterable[Any], limit: int = 5) -> str:

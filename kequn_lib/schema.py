@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import KequnError, SchemaError, _fmt_values
+from .errors import InputTypeError, SchemaError, _fmt_values
 
 __all__ = [
     "CUSTOMER_SCHEMA",
@@ -224,12 +224,9 @@ def require_frame(data: Any, *, owner: str) -> pd.DataFrame:
             f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
             "Pass a table with one row per customer (or per event)."
         )
-        raise _FrameTypeError(msg)
+        raise InputTypeError(msg)
     return data
 
-
-class _FrameTypeError(KequnError, TypeError):
-    pass
 
 
 def missing_columns_error(missing: Iterable[str], data: pd.DataFrame, *, owner: str) -> SchemaError:

@@ -30,11 +30,8 @@ import pandas as pd
 
 import kequn_lib as kq
 from kequn_lib import report
-from kequn_lib.bgnbd import _NotFittedError
 from kequn_lib.datasets import public
-from kequn_lib.datasets.files import _FileMissingError
 from kequn_lib.errors import DataUnavailableError, ParameterError, SchemaError
-from kequn_lib.schema import _FrameTypeError
 
 
 @dataclass(frozen=True)
@@ -205,14 +202,14 @@ CASES: list[Case] = [
       lambda: kq.credit_default_customers(_credit_raw(AGE=[24.5, 37])),
       SchemaError, "whole numbers"),
     C("public-credit-map-frame", "loaders (public)", "a list instead of a DataFrame",
-      lambda: kq.credit_default_customers([1, 2, 3]), _FrameTypeError, "DataFrame"),
+      lambda: kq.credit_default_customers([1, 2, 3]), kq.InputTypeError, "DataFrame"),
     C("load-customers-source", "loaders (public)", "unknown data source name",
       lambda: kq.load_customers("my-bank"), ParameterError, "source"),
     C("load-customers-n", "loaders (public)", "negative synthetic size",
       lambda: kq.load_customers("synthetic", n=-5), ParameterError, "n"),
     # loaders: the analyst's files
     C("files-not-found", "loaders (files)", "file does not exist",
-      lambda: kq.read_customers(_TMP / "nope.csv"), _FileMissingError, "not found"),
+      lambda: kq.read_customers(_TMP / "nope.csv"), kq.DataFileNotFoundError, "not found"),
     C("files-path-type", "loaders (files)", "a number instead of a path",
       lambda: kq.read_customers(42), ParameterError, "path must be a file path"),
     C("files-encoding", "loaders (files)", "unknown text encoding",
@@ -236,7 +233,7 @@ CASES: list[Case] = [
       ParameterError, "unit"),
     # schema
     C("schema-not-frame", "schema", "a dict instead of a DataFrame",
-      lambda: kq.validate_customers({"customer_id": [1]}), _FrameTypeError, "DataFrame"),
+      lambda: kq.validate_customers({"customer_id": [1]}), kq.InputTypeError, "DataFrame"),
     C("schema-missing-column", "schema", "customer table without 'aum'",
       lambda: kq.validate_customers(customers().drop(columns="aum")),
       SchemaError, "'aum'"),
@@ -304,7 +301,7 @@ CASES: list[Case] = [
       lambda: kq.BGNBD().fit(_weekly().assign(recency=_weekly()["T"] + 1)),
       SchemaError, "recency"),
     C("bgnbd-unfitted", "potential", "p_alive before fit",
-      lambda: kq.BGNBD().p_alive(), _NotFittedError, "call .fit"),
+      lambda: kq.BGNBD().p_alive(), kq.NotFittedError, "call .fit"),
     C("bgnbd-simulate", "potential", "non-positive BG/NBD parameter",
       lambda: kq.simulate_bgnbd(10, r=-1.0, alpha=1.0, a=1.0, b=1.0), ParameterError, "r"),
     # clustering
@@ -379,7 +376,7 @@ CASES: list[Case] = [
       lambda: kq.compare_books(pd.DataFrame({"x": [1.0]}), pd.DataFrame({"x": [1.0]})),
       SchemaError, "amount"),
     C("book-checks-frame", "lending", "a list instead of a loan book",
-      lambda: kq.loan_book_checks([1, 2]), _FrameTypeError, "DataFrame"),
+      lambda: kq.loan_book_checks([1, 2]), kq.InputTypeError, "DataFrame"),
     C("growth-months", "lending", "negative number of months",
       lambda: kq.growth_path(1.0, monthly_rate=0.1, months=-1), ParameterError, "months"),
     C("decompose-keys", "lending", "summary without 'volume'",

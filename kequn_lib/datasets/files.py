@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import KequnError, ParameterError, SchemaError, _fmt_values, check_option
+from ..errors import (
+    DataFileNotFoundError,
+    KequnError,
+    ParameterError,
+    SchemaError,
+    _fmt_values,
+    check_option,
+)
 from ..schema import (
     COUNT_COLUMNS,
     FLAG_COLUMNS,
@@ -124,9 +131,6 @@ class _FileReadError(KequnError, ValueError):
     """The file cannot be read as a table (format, encoding, sheet)."""
 
 
-class _FileMissingError(KequnError, FileNotFoundError):
-    """The file does not exist."""
-
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -180,7 +184,7 @@ def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd
     if not path.is_file():
         where = path.resolve().parent
         msg = f"{owner}: file {path} not found (looked in {where}). Check the name and folder."
-        raise _FileMissingError(msg)
+        raise DataFileNotFoundError(msg)
     if encoding != "auto":
         try:
             codecs.lookup(encoding)
