@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..errors import check_option
 from ..schema import require_columns, require_frame
+from . import _docstrings
 
 __all__ = [
     "cjk_font",
@@ -180,6 +181,7 @@ def yuan_formatter(unit: str = "万") -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: f"{v / scale:,.0f}")
 
 
+@_docstrings.share
 def plot_lorenz(
     data: pd.DataFrame | pd.Series | None = None,
     *,
@@ -196,16 +198,12 @@ def plot_lorenz(
         The values, or a table holding them in column ``x``.
     x : str, optional
         Column of ``data`` with the values; required when ``data`` is a DataFrame.
-    hue : str, optional
-        Column of ``data`` that splits the curve into one line per group.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {hue}
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------

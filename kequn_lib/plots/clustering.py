@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from ..errors import ParameterError, SchemaError, check_int, check_option
 from ..schema import require_columns, require_frame, require_numeric
+from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
@@ -98,6 +99,7 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
     return fig
 
 
+@_docstrings.share
 def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
@@ -116,14 +118,11 @@ def plot_segment_profile(
         Features to show (without the ``z_`` prefix); default all.
     label : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.heatmap`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -159,6 +158,7 @@ def plot_segment_profile(
     return ax
 
 
+@_docstrings.share
 def plot_segment_embedding(
     data: pd.DataFrame | None = None,
     *,
@@ -183,10 +183,8 @@ def plot_segment_embedding(
         ``fit_predict``). Default: ``pipeline.predict(data)`` when the model can predict.
     sample_size : int or None, default=5000
         Points drawn (a seeded random sample, for legibility and speed); ``None`` draws all.
-    random_state : int or None, default=0
-        Seed of the sample.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {random_state_sample}
+    {ax}
     **kwargs
         Passed to :func:`seaborn.scatterplot`.
 
@@ -243,6 +241,7 @@ def plot_segment_embedding(
     return ax
 
 
+@_docstrings.share
 def plot_partition_crosstab(
     data: Any = None,
     *,
@@ -263,14 +262,11 @@ def plot_partition_crosstab(
         Row and column label columns of ``data`` (only for a table of labels).
     normalize : {"index", "columns", "none"}, default="index"
         Show row shares, column shares or raw counts.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.heatmap`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------

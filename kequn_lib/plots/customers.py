@@ -10,11 +10,13 @@ from matplotlib.axes import Axes
 
 from ..errors import ParameterError, SchemaError
 from ..schema import require_columns, require_frame, require_numeric
+from . import _docstrings
 from ._theme import _get_ax
 
 __all__ = ["plot_aum_distribution", "plot_mix", "plot_take_up"]
 
 
+@_docstrings.share
 def plot_mix(
     data: pd.DataFrame,
     *,
@@ -27,20 +29,16 @@ def plot_mix(
 
     Parameters
     ----------
-    data : DataFrame
-        One row per customer.
+    {data_customers}
     x : str
         Column whose levels become the bars (e.g. ``"bank"``).
     hue : str
         Column whose shares stack within each bar (e.g. ``"industry"``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :meth:`pandas.DataFrame.plot.barh`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -67,6 +65,7 @@ def plot_mix(
     return ax
 
 
+@_docstrings.share
 def plot_take_up(
     data: pd.DataFrame,
     *,
@@ -88,14 +87,11 @@ def plot_take_up(
         Grouping column (e.g. ``"bank"``).
     labels : dict, optional
         Display names of the flags.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.heatmap`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -114,6 +110,7 @@ def plot_take_up(
     return ax
 
 
+@_docstrings.share
 def plot_aum_distribution(
     data: pd.DataFrame,
     *,
@@ -130,22 +127,17 @@ def plot_aum_distribution(
 
     Parameters
     ----------
-    data : DataFrame
-        One row per customer.
+    {data_customers}
     x : str, default="aum"
         Money column in CNY.
-    hue : str, optional
-        Column splitting the histogram.
+    {hue}
     bars : dict, optional
         Named thresholds in CNY drawn as vertical lines (e.g. ``{"金卡 5万": 5e4}``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.histplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------

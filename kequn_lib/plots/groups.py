@@ -12,6 +12,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..errors import check_int
 from ..schema import require_columns, require_frame
+from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
 ]
 
 
+@_docstrings.share
 def plot_group_sizes(
     data: pd.DataFrame | pd.Series | None = None,
     *,
@@ -40,14 +42,11 @@ def plot_group_sizes(
         Column with the group id when ``data`` is a DataFrame.
     min_size, max_size : int, default=50, 150
         The band to shade (the source essay's 50–150 members).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.hist` (e.g. ``bins=``, ``color=``).
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -85,6 +84,7 @@ def plot_group_sizes(
     return ax
 
 
+@_docstrings.share
 def plot_layer_funnel(
     data: pd.DataFrame | None = None,
     *,
@@ -106,14 +106,11 @@ def plot_layer_funnel(
         Column with the share (0–1) to draw; ``"conversion"`` is the other natural choice.
     hue : str or None, default="segment"
         Column naming the segment; ``None`` draws one line.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Raises
     ------

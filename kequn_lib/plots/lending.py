@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from ..errors import ParameterError, SchemaError
 from ..lending import lending_facts
 from ..schema import require_columns, require_frame, require_numeric
+from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
@@ -43,6 +44,7 @@ def _fact_std(bank: str, metric: str) -> float | None:
     return None if row.empty else float(row["value_std"].iloc[0])
 
 
+@_docstrings.share
 def plot_loan_sizes(
     data: pd.DataFrame | None = None,
     *,
@@ -65,14 +67,11 @@ def plot_loan_sizes(
     bounds : bool, default=True
         Draw the facts: each bank's loan limit (dashed), WeBank's 1万 average bound and
         MYbank's 5万 threshold (dotted), and each book's mean (solid).
-    ax : matplotlib Axes, optional
-        Axes to draw on.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.histplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -121,6 +120,7 @@ def plot_loan_sizes(
     return ax
 
 
+@_docstrings.share
 def plot_size_sensitivity(
     data: pd.DataFrame | None = None,
     *,
@@ -138,14 +138,11 @@ def plot_size_sensitivity(
         Output of :func:`~kequn_lib.size_sensitivity` (one or both banks).
     x, y, hue : str
         Columns for the free parameter, the implied statistic (CNY) and the bank.
-    ax : matplotlib Axes, optional
-        Axes to draw on.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.lineplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -170,6 +167,7 @@ def plot_size_sensitivity(
     return ax
 
 
+@_docstrings.share
 def plot_growth_paths(
     data: pd.DataFrame | None = None,
     *,
@@ -187,14 +185,11 @@ def plot_growth_paths(
         Output of :func:`~kequn_lib.growth_path` (several, concatenated).
     x, y, hue : str
         Columns for month, growth factor and path label.
-    ax : matplotlib Axes, optional
-        Axes to draw on.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.lineplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -220,6 +215,7 @@ def plot_growth_paths(
     return ax
 
 
+@_docstrings.share
 def plot_tolerance_curve(
     data: pd.DataFrame | None = None,
     *,
@@ -236,14 +232,11 @@ def plot_tolerance_curve(
         Output of :func:`~kequn_lib.approval_under_tolerance` over a grid of tolerances.
     x, y : str, default="tolerance", "approval_rate"
         Columns to plot (``y`` may also be ``"volume"``).
-    ax : matplotlib Axes, optional
-        Axes to draw on.
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -281,6 +274,7 @@ def plot_tolerance_curve(
     return ax
 
 
+@_docstrings.share
 def plot_volume_decomposition(
     data: pd.DataFrame | None = None,
     *,
@@ -294,14 +288,11 @@ def plot_volume_decomposition(
     data : pandas.DataFrame
         Output of :func:`~kequn_lib.decompose_volume` (index ``effect``, column
         ``contribution``), or several stacked with a ``scenario`` column.
-    ax : matplotlib Axes, optional
-        Axes to draw on.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.barplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------

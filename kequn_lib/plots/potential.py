@@ -14,11 +14,13 @@ from matplotlib.axes import Axes
 from ..bgnbd import BGNBD
 from ..errors import ParameterError, check_int, check_number
 from ..schema import require_frame
+from . import _docstrings
 from ._theme import _get_ax
 
 __all__ = ["plot_p_alive"]
 
 
+@_docstrings.share
 def plot_p_alive(
     data: pd.DataFrame | None = None,
     *,
@@ -48,14 +50,11 @@ def plot_p_alive(
         Largest frequency shown.
     n_recency : int, default=40
         Number of recency columns.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.pcolormesh` (e.g. ``cmap=``).
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Raises
     ------

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..errors import ParameterError, SchemaError
 from ..schema import require_columns, require_frame, require_numeric
+from . import _docstrings
 from ._theme import _get_ax
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 
+@_docstrings.share
 def plot_tier_distribution(
     data: pd.DataFrame | None = None,
     *,
@@ -45,14 +47,11 @@ def plot_tier_distribution(
         Tier column; a categorical keeps its order (lowest tier first).
     weight : str, default="aum"
         Amount whose share per tier is drawn beside the customer share (CNY, >= 0).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.barplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -93,6 +92,7 @@ def plot_tier_distribution(
     return ax
 
 
+@_docstrings.share
 def plot_pareto(
     data: pd.DataFrame | pd.Series | None = None,
     *,
@@ -112,14 +112,11 @@ def plot_pareto(
         Column of ``data`` with the values; required when ``data`` is a DataFrame.
     cuts : tuple of float, default=(0.8, 0.95)
         Cumulative shares to mark (as in :func:`~kequn_lib.pareto_tiers`).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -160,6 +157,7 @@ def plot_pareto(
     return ax
 
 
+@_docstrings.share
 def plot_migration(
     data: Any = None,
     *,
@@ -175,14 +173,11 @@ def plot_migration(
         The result of :func:`~kequn_lib.tier_migration`, or a before × after table.
     counts : bool, default=False
         Draw ``data.counts`` instead of ``data.shares`` (for a ``Migration``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.heatmap`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -223,6 +218,7 @@ def plot_migration(
     return ax
 
 
+@_docstrings.share
 def plot_rfm(
     data: pd.DataFrame | None = None,
     *,
@@ -243,14 +239,11 @@ def plot_rfm(
     value : str, optional
         Column whose mean to show per cell (e.g. ``"monetary_value"`` joined from
         :func:`~kequn_lib.rfm`); the number of customers by default.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {ax}
     **kwargs
         Passed to :func:`seaborn.heatmap`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
@@ -307,6 +300,7 @@ def _symlog_ticks(values: np.ndarray) -> list[float]:
     return ticks
 
 
+@_docstrings.share
 def plot_value_matrix(
     data: pd.DataFrame | None = None,
     *,
@@ -337,16 +331,12 @@ def plot_value_matrix(
         :func:`~kequn_lib.value_matrix_summary`.
     sample : int or None, default=5000
         Draw at most this many customers (a random sample) to keep the figure light.
-    random_state : int or None, default=0
-        Seed of the sample.
-    ax : matplotlib Axes, optional
-        Axes to draw on; the current Axes by default.
+    {random_state_sample}
+    {ax}
     **kwargs
         Passed to :func:`seaborn.scatterplot`.
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    {returns_ax}
 
     Examples
     --------
