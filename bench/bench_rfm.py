@@ -31,39 +31,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from _memory import _peak_kb, _reset_peak, _status_kb
+
 HERE = Path(__file__).resolve().parent
 PEERS = ("lifetimes", "duckdb", "polars")
 START = "2024-01-01"
 DAYS = 365
 
 # --- memory measurement (Linux /proc; falls back to ru_maxrss elsewhere) -------------------------
-
-
-def _status_kb(field: str) -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return float(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_kb() -> float:
-    hwm = _status_kb("VmHWM")
-    if hwm is not None:
-        return hwm
-    import resource
-
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 # --- the log ---------------------------------------------------------------------------------

@@ -26,38 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from _memory import _peak_kb, _reset_peak, _status_kb
+
 HERE = Path(__file__).resolve().parent
 BOUNDS = [0.0, 5e4, 5e5, 6e6]  # the "industry" preset, CNY
 LABELS = ["大众", "富裕", "贵宾", "私人银行"]
 CASES = [("aum_tiers", "kequn"), ("aum_tiers", "pandas.cut"), ("contribution", "kequn"),
          ("pareto_tiers", "kequn")]
-
-
-def _status_kb(field: str) -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return float(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_kb() -> float:
-    hwm = _status_kb("VmHWM")
-    if hwm is not None:
-        return hwm
-    import resource
-
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def make_table(n: int, seed: int = 0):
