@@ -70,6 +70,22 @@ def _period_codes(ns: np.ndarray, freq: str) -> np.ndarray:
     return np.floor_divide(days + 3, 7)  # 1970-01-01 is a Thursday; weeks run Monday..Sunday
 
 
+def _end_period(observation_end: Any, freq: str, *, owner: str) -> int | None:
+    """Period code of ``observation_end`` (``None`` when it is ``None``), checked as a date."""
+    if observation_end is None:
+        return None
+    try:
+        stamp = pd.Timestamp(observation_end)
+    except (TypeError, ValueError):
+        msg = f"{owner}: observation_end={observation_end!r} is not a date."
+        raise ParameterError(msg) from None
+    if stamp is pd.NaT:
+        raise ParameterError(f"{owner}: observation_end must be a date, got NaT.")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return int(_period_codes(np.array([stamp.as_unit("ns").value]), freq)[0])
+
+
 def _rfm_columns(
     frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str, *, owner: str
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -197,19 +213,8 @@ def rfm(
         empty = pd.Index([], dtype=ids.dtype, name=customer_col)
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).set_index(empty)
     p = _period_codes(ns, freq)
-    if observation_end is None:
-        end = int(p.max())
-    else:
-        try:
-            stamp = pd.Timestamp(observation_end)
-        except (TypeError, ValueError):
-            msg = f"{owner}: observation_end={observation_end!r} is not a date."
-            raise ParameterError(msg) from None
-        if stamp is pd.NaT:
-            raise ParameterError(f"{owner}: observation_end must be a date, got NaT.")
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_localize(None)
-        end = int(_period_codes(np.array([stamp.as_unit("ns").value]), freq)[0])
+    end = _end_period(observation_end, freq, owner=owner)
+    end = int(p.max()) if end is None else end
     keep = p <= end
     n_late = int(keep.size - np.count_nonzero(keep))
     ids_arr = ids.to_numpy()

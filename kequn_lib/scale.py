@@ -322,23 +322,6 @@ def _row_index(n: int, ids: list[np.ndarray], id_col: str | None, *, owner: str)
 # --- RFM -----------------------------------------------------------------------------------------
 
 
-def _end_period(observation_end: Any, freq: str, *, owner: str) -> int | None:
-    from .rfm_analysis import _period_codes
-
-    if observation_end is None:
-        return None
-    try:
-        stamp = pd.Timestamp(observation_end)
-    except (TypeError, ValueError):
-        msg = f"{owner}: observation_end={observation_end!r} is not a date."
-        raise ParameterError(msg) from None
-    if stamp is pd.NaT:
-        raise ParameterError(f"{owner}: observation_end must be a date, got NaT.")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return int(_period_codes(np.array([stamp.as_unit("ns").value]), freq)[0])
-
-
 def _batch_periods(
     frame: pd.DataFrame, customer_col: str, date_col: str, amount_col: str, freq: str, *, owner: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -414,6 +397,8 @@ def _rfm_from_stats(stats: pd.DataFrame, end: int) -> pd.DataFrame:
 
 
 def _check_rfm_args(freq: str, observation_end: Any, owner: str) -> tuple[str, int | None]:
+    from .rfm_analysis import _end_period
+
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
     return freq, _end_period(observation_end, freq, owner=owner)
 
