@@ -26,13 +26,17 @@ def test_generator_is_passed_through_and_advances():
 
 
 def test_none_draws_from_the_global_random_state_like_sklearn():
-    np.random.seed(3)
-    first = v.check_random_state(None, owner="t").random(4)
-    np.random.seed(3)
-    again = v.check_random_state(None, owner="t").random(4)
-    assert np.array_equal(first, again)
-    # without reseeding, the global state has moved on
-    assert not np.array_equal(first, v.check_random_state(None, owner="t").random(4))
+    saved = np.random.get_state()
+    try:
+        np.random.seed(3)  # noqa: NPY002 - the legacy global state is what None means
+        first = v.check_random_state(None, owner="t").random(4)
+        np.random.seed(3)  # noqa: NPY002
+        again = v.check_random_state(None, owner="t").random(4)
+        assert np.array_equal(first, again)
+        # without reseeding, the global state has moved on
+        assert not np.array_equal(first, v.check_random_state(None, owner="t").random(4))
+    finally:
+        np.random.set_state(saved)
 
 
 def test_random_state_object_is_used_and_advanced():
