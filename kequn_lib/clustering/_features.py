@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, _fmt_values
-from ..schema import MONEY_COLUMNS, require_frame
+from .._validation import fmt_values, require_frame
+from ..errors import ParameterError
+from ..schema import MONEY_COLUMNS
 
 __all__ = ["choose_features"]
 
@@ -247,5 +248,5 @@ def _auto_columns(
         log.info("%s: features chosen %s", owner, {k: v for k, v in picked.items() if v})
         if len(left):
             log.info("%s: left out %s", owner,
-                     _fmt_values([f"{c} ({r})" for c, r in left.items()], 20))
+                     fmt_values([f"{c} ({r})" for c, r in left.items()], 20))
     return picked
