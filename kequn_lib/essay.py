@@ -15,8 +15,8 @@ from functools import cache
 import pandas as pd
 
 from ._resources import data_path
-from .errors import ParameterError, SchemaError, _fmt_values
-from .schema import require_columns
+from ._validation import fmt_values, require_columns
+from .errors import ParameterError, SchemaError
 
 __all__ = ["essay_claims"]
 
@@ -33,7 +33,7 @@ def _fail(frame: pd.DataFrame, mask: pd.Series, column: str, rule: str) -> None:
         ids = frame.loc[mask, "claim_id"].tolist()
         msg = (
             f"{_TABLE}: {int(mask.sum())} row(s) break the rule '{rule}' (column {column!r}), "
-            f"first claim_id(s): [{_fmt_values(ids)}]. Correct the curated CSV in data/."
+            f"first claim_id(s): [{fmt_values(ids)}]. Correct the curated CSV in data/."
         )
         raise SchemaError(msg, column=column, rows=list(frame.index[mask]))
 

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
-from .errors import InputTypeError, ParameterError, check_int, check_number
+from ._validation import check_int, check_number
+from .errors import InputTypeError, ParameterError
 
 __all__ = ["ServiceAssumptions", "service_reach"]
 
