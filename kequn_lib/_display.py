@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, _fmt_values
+from ._validation import fmt_values as _fmt_values
+from .errors import ParameterError
 
 __all__ = ["DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose"]
 
