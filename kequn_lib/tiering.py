@@ -364,7 +364,7 @@ def split_by_kind(
         if assume is None:
             msg = (
                 f"{owner}: column {kind_col!r} is missing; present columns are "
-                f"[{_fmt_values(list(data.columns))}]. Name the column with kind_col=, or pass "
+                f"[{fmt_values(list(data.columns))}]. Name the column with kind_col=, or pass "
                 "assume='individual' when every row is an individual (a retail table)."
             )
             raise SchemaError(msg, column=kind_col)
@@ -375,7 +375,7 @@ def split_by_kind(
         rows = data.index[kinds.isna().to_numpy()]
         msg = (
             f"{owner}: column {kind_col!r} has {len(rows)} missing value(s), first at index "
-            f"[{_fmt_values(rows)}]. Fill them with 'individual' or 'corporate' first."
+            f"[{fmt_values(rows)}]. Fill them with 'individual' or 'corporate' first."
         )
         raise SchemaError(msg, column=kind_col, rows=list(rows))
     labels = kinds.astype("string")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, check_number
+from .._validation import check_number
+from ..errors import ParameterError
 
 __all__ = ["OverduePower", "overdue_power"]
 
