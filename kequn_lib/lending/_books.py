@@ -129,7 +129,8 @@ def _size_checks(model: LoanSizeModel, *, share_tolerance: float = 1e-6) -> pd.D
         sh = _fact(bank, "share_borrowers_below_threshold")
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = model.cdf(thr)
-        rows.insert(0, {"fact_id": sh["fact_id"], "fact": f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)",
+        fact = f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)"
+        rows.insert(0, {"fact_id": sh["fact_id"], "fact": fact,
                         "required": f"= {sh['value_std']:.2f} (± {share_tolerance:g})",
                         "achieved": got, "holds": abs(got - sh["value_std"]) <= share_tolerance})
     out = pd.DataFrame(rows)
