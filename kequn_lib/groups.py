@@ -44,6 +44,7 @@ from ._validation import (
     check_number,
     check_random_state,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -783,10 +784,11 @@ def relationship_layers(
     )
 
 
+@renamed_keywords(layers="layer_col")
 def layer_funnel(
     data: pd.DataFrame,
     *,
-    layers: Any = "layer",
+    layer_col: Any = "layer",
     by: Any = None,
 ) -> pd.DataFrame:
     """Counts and conversion along the relationship ladder, by segment.
@@ -795,7 +797,7 @@ def layer_funnel(
     ----------
     data : pandas.DataFrame
         The customer table (or any frame indexed like the layers).
-    layers : str or Series, default="layer"
+    layer_col : str or Series, default="layer"
         The layer of each customer (the output of :func:`relationship_layers`): a column of
         ``data`` or a Series aligned to it.
     by : str or array-like, optional
@@ -814,20 +816,20 @@ def layer_funnel(
     Raises
     ------
     ParameterError
-        If ``layers`` or ``by`` do not align with ``data``, or ``layers`` holds values outside
+        If ``layer_col`` or ``by`` do not align with ``data``, or ``layer_col`` holds values outside
         :data:`LAYER_LABELS`.
 
     Examples
     --------
     >>> import pandas as pd, kequn_lib as kq
     >>> lay = pd.Series(["none", "1 accepts service", "2 trusts staff", "none"])
-    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layers=lay)
+    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layer_col=lay)
     >>> f[["layer", "customers", "reached"]].to_dict("list")["reached"]
     [4, 2, 1, 0]
     """
     owner = "layer_funnel"
     require_frame(data, owner=owner)
-    lay = _resolve_by(data, layers, owner=owner, name="layers")
+    lay = _resolve_by(data, layer_col, owner=owner, name="layer_col")
     dtype = pd.CategoricalDtype(LAYER_LABELS, ordered=True)
     lookup = {label: i for i, label in enumerate(LAYER_LABELS)}
     codes = lay.astype("object").map(lookup).fillna(-1).to_numpy(dtype="int64")

@@ -30,6 +30,7 @@ from ._validation import (
     check_int,
     check_option,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -163,12 +164,13 @@ def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None
     require_unique(data, column, owner=owner)
 
 
+@renamed_keywords(column="aum_col")
 def aum_tiers(
     data: pd.DataFrame | pd.Series | str | os.PathLike,
     *,
     preset: str = "industry",
     thresholds: Mapping[str, float] | None = None,
-    column: str = "aum",
+    aum_col: str = "aum",
     labels: str = "zh",
     id_col: str | None = "customer_id",
     kind_col: str | None = "customer_kind",
@@ -189,7 +191,7 @@ def aum_tiers(
     thresholds : mapping of str to float, optional
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
-    column : str, default="aum"
+    aum_col : str, default="aum"
         Column of ``data`` holding AUM (ignored for a Series).
     labels : {"zh", "en"}, default="zh"
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
@@ -253,15 +255,16 @@ def aum_tiers(
         from . import scale
 
         impl = scale._aum_tiers_parquet if kind == "parquet" else scale._aum_tiers_dask
-        return impl(data, preset=preset, thresholds=thresholds, column=column, labels=labels,
+        return impl(data, preset=preset, thresholds=thresholds, column=aum_col, labels=labels,
                     id_col=id_col)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
     if isinstance(data, pd.Series):
-        values = require_numeric(data.to_frame(name=column), column, owner=owner, nonnegative=True)
+        values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
+                                 nonnegative=True)
     else:
         require_frame(data, owner=owner)
-        values = require_numeric(data, column, owner=owner, nonnegative=True)
+        values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
             try:
                 _require_unique_fast(data, id_col, owner=owner)
@@ -585,12 +588,13 @@ def _values(values: Any, *, owner: str, name: str = "values") -> pd.Series:
     return require_numeric(values.to_frame(name=column), column, owner=owner)
 
 
+@renamed_keywords(column="value_col")
 def pareto_tiers(
     values: pd.Series | Sequence[float] | pd.DataFrame | str | os.PathLike,
     *,
     cuts: Sequence[float] = (0.8, 0.95),
     labels: Sequence[str] | None = None,
-    column: str | None = None,
+    value_col: str | None = None,
     id_col: str | None = "customer_id",
 ) -> pd.Series:
     """ABC (Pareto) classes: the customers who make up the first 80 %, next 15 % and last 5 %.
@@ -600,13 +604,13 @@ def pareto_tiers(
     values : pandas.Series, array-like, DataFrame, Parquet path or glob, or Dask Series/DataFrame
         Contribution, AUM or any amount per customer (finite; negative values allowed). A
         table (pandas or Dask DataFrame, or Parquet files, possibly larger than memory) needs
-        ``column``.
+        ``value_col``.
     cuts : sequence of float, default=(0.8, 0.95)
         Cumulative shares of the positive total that close each class, strictly increasing in
         (0, 1). ``k`` cuts make ``k + 1`` classes.
     labels : sequence of str, optional
         Class names, ``len(cuts) + 1`` of them; ``"A"``, ``"B"``, ``"C"``, … by default.
-    column : str, optional
+    value_col : str, optional
         The value column when ``values`` is a table (required then, ignored for a Series).
     id_col : str or None, default="customer_id"
         Parquet input only: index the result by this column when the files have it.
@@ -626,7 +630,7 @@ def pareto_tiers(
         NaN or infinite values (the message names the first rows).
     ParameterError
         Cuts not strictly increasing inside (0, 1), the wrong number of labels, a table without
-        ``column``, or a glob matching no file.
+        ``value_col``, or a glob matching no file.
 
     See Also
     --------
@@ -666,12 +670,12 @@ def pareto_tiers(
         from . import scale
 
         if kind == "parquet":
-            return scale._pareto_parquet(values, column=column, cuts=cuts, labels=labels,
+            return scale._pareto_parquet(values, column=value_col, cuts=cuts, labels=labels,
                                          id_col=id_col)
-        return scale._pareto_dask(values, column=column, cuts=cuts, labels=labels)
-    if isinstance(values, pd.DataFrame) and column is not None:
-        require_columns(values, [column], owner=owner)
-        values = values[column]
+        return scale._pareto_dask(values, column=value_col, cuts=cuts, labels=labels)
+    if isinstance(values, pd.DataFrame) and value_col is not None:
+        require_columns(values, [value_col], owner=owner)
+        values = values[value_col]
     s = _values(values, owner=owner)
     cuts_arr = np.asarray(list(cuts), dtype="float64")
     if (
@@ -888,12 +892,13 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     return s
 
 
+@renamed_keywords(column="tier_col")
 def tier_migration(
     before: pd.Series | pd.DataFrame,
     after: pd.Series | pd.DataFrame,
     *,
     id_col: str = "customer_id",
-    column: str = "tier",
+    tier_col: str = "tier",
 ) -> Migration:
     """Count how customers moved between tiers from one snapshot to the next (客户迁移).
 
@@ -901,11 +906,11 @@ def tier_migration(
     ----------
     before, after : pandas.Series or pandas.DataFrame
         Tiers at two dates: Series of tiers indexed by customer id (as from :func:`aum_tiers`
-        on an id-indexed table), or DataFrames with ``id_col`` and ``column``. Both categorical
+        on an id-indexed table), or DataFrames with ``id_col`` and ``tier_col``. Both categorical
         with the same categories, lowest tier first.
     id_col : str, default="customer_id"
         Customer id column, for DataFrame inputs.
-    column : str, default="tier"
+    tier_col : str, default="tier"
         Tier column, for DataFrame inputs.
 
     Returns
@@ -942,15 +947,15 @@ def tier_migration(
     >>> kq.tier_migration(b, a).summary.set_index("direction")["n"].tolist()
     [1, 1, 0, 1, 0]
     """
-    b = _tier_series(before, which="before", id_col=id_col, column=column)
-    a = _tier_series(after, which="after", id_col=id_col, column=column)
+    b = _tier_series(before, which="before", id_col=id_col, column=tier_col)
+    a = _tier_series(after, which="after", id_col=id_col, column=tier_col)
     cats = list(b.cat.categories)
     if list(a.cat.categories) != cats:
         msg = (
             f"tier_migration: before and after must use the same tiers in the same order; got "
             f"{cats} and {list(a.cat.categories)}. Label both with the same preset or thresholds."
         )
-        raise SchemaError(msg, column=column)
+        raise SchemaError(msg, column=tier_col)
     k = len(cats)
     joined = pd.DataFrame({"b": b.cat.codes}).join(pd.DataFrame({"a": a.cat.codes}), how="outer")
     bc = joined["b"].fillna(k).to_numpy(dtype="int64")  # k = new (absent before)
