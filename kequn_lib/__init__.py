@@ -35,6 +35,7 @@ from . import (
     bgnbd,
     clustering,
     content,
+    currency,
     datasets,
     errors,
     essay,
@@ -52,6 +53,7 @@ from ._display import *  # noqa: F403
 from .bgnbd import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .content import *  # noqa: F403
+from .currency import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .essay import *  # noqa: F403
@@ -72,6 +74,7 @@ __all__ = [
     *schema.__all__,
     *datasets.__all__,
     *tiering.__all__,
+    *currency.__all__,
     *rfm_analysis.__all__,
     *potential.__all__,
     *bgnbd.__all__,

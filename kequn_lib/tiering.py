@@ -36,6 +36,7 @@ from ._validation import (
     require_numeric,
     require_unique,
 )
+from .currency import _to_cny
 from .errors import ParameterError, SchemaError
 from .scale import _source_kind
 
@@ -174,6 +175,7 @@ def aum_tiers(
     labels: str = "zh",
     id_col: str | None = "customer_id",
     kind_col: str | None = "customer_kind",
+    fx_rate: float | None = None,
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -205,6 +207,11 @@ def aum_tiers(
         ladder would rank firms and households together (and put firms in private banking, a
         rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
         ``None`` skips the check.
+    fx_rate : float, optional
+        CNY per unit of the table's currency: AUM is multiplied by it before the CNY bars are
+        applied. Needed to use a preset on a table whose ``attrs["currency"]`` is not CNY
+        (see :func:`table_currency`); without it such a call is refused and the message points
+        to :func:`quantile_tiers`, which tiers by the data's own percentiles.
 
     Returns
     -------
@@ -224,7 +231,8 @@ def aum_tiers(
         the column and the first offending rows), or ``id_col`` repeats.
     ParameterError
         For an unknown preset or an invalid custom ladder, a glob matching no file, or a path
-        that is not Parquet. Parquet files with differing schemas raise :class:`SchemaError`
+        that is not Parquet; a preset (CNY bars) on a table in another currency without
+        ``fx_rate``. Parquet files with differing schemas raise :class:`SchemaError`
         before any row is read.
 
     See Also
@@ -251,6 +259,10 @@ def aum_tiers(
     """
     owner = "aum_tiers"
     kind = _kind(data, owner)
+    if kind != "pandas" and fx_rate is not None:
+        msg = (f"{owner}: fx_rate= applies to pandas input; convert the Parquet or Dask AUM "
+               "column to CNY first, or pass thresholds= in its currency.")
+        raise ParameterError(msg)
     if kind != "pandas":
         from . import scale
 
@@ -273,6 +285,8 @@ def aum_tiers(
                 raise SchemaError(msg, column=err.column, rows=err.rows) from None
         if kind_col is not None:
             _warn_mixed_kinds(data, kind_col, owner=owner)
+    values = _to_cny(data, values, fx_rate=fx_rate, cny_ladder=thresholds is None,
+                     preset=preset, owner=owner)
     codes = np.searchsorted(bounds, values.to_numpy(), side="right") - 1
     cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
     return pd.Series(cat, index=values.index, name="tier")

@@ -145,6 +145,8 @@ CALLS: dict[str, Call] = {
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
+    "quantile_tiers": lambda f: (kq.quantile_tiers, (f["customers"],), {}),
+    "table_currency": lambda f: (kq.table_currency, (f["customers"],), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
