@@ -16,7 +16,8 @@ Modules:
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``lending``: the WeBank / MYbank lending case study.
-- ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
+- ``backends``: one dispatch for every input kind: pandas, Parquet files (on DuckDB) and Dask
+  DataFrames (beyond one machine).
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
 - ``report``: execute the notebooks and render the HTML report (imported on first use).
 
@@ -30,6 +31,7 @@ from typing import Any
 
 from . import (
     _display,
+    backends,
     bgnbd,
     clustering,
     content,
@@ -40,11 +42,11 @@ from . import (
     plots,
     potential,
     rfm_analysis,
-    scale,
     schema,
     tiering,
 )
 from ._display import *  # noqa: F403
+from .backends import *  # noqa: F403
 from .bgnbd import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .content import *  # noqa: F403
@@ -55,7 +57,6 @@ from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
 from .rfm_analysis import *  # noqa: F403
-from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
@@ -73,7 +74,7 @@ __all__ = [
     *groups.__all__,
     *content.__all__,
     *lending.__all__,
-    *scale.__all__,
+    *backends.__all__,
     *plots.__all__,
     *_display.__all__,
 ]
