@@ -26,8 +26,17 @@ import pandas as pd
 
 from . import backends
 from ._resources import data_path
-from .errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
-from .schema import require_columns, require_frame, require_numeric, require_unique
+from ._validation import (
+    check_int,
+    check_option,
+    fmt_values,
+    renamed_keywords,
+    require_columns,
+    require_frame,
+    require_numeric,
+    require_unique,
+)
+from .errors import ParameterError, SchemaError
 
 __all__ = [
     "Concentration",
@@ -143,12 +152,13 @@ def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None
     require_unique(data, column, owner=owner)
 
 
+@renamed_keywords(column="aum_col")
 def aum_tiers(
     data: pd.DataFrame | pd.Series | str | os.PathLike,
     *,
     preset: str = "industry",
     thresholds: Mapping[str, float] | None = None,
-    column: str = "aum",
+    aum_col: str = "aum",
     labels: str = "zh",
     id_col: str | None = "customer_id",
 ) -> pd.Series:
@@ -167,7 +177,7 @@ def aum_tiers(
     thresholds : mapping of str to float, optional
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
-    column : str, default="aum"
+    aum_col : str, default="aum"
         Column of ``data`` holding AUM (ignored for a Series).
     labels : {"zh", "en"}, default="zh"
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
@@ -225,10 +235,10 @@ def aum_tiers(
     dtype = pd.CategoricalDtype(names, ordered=True)
     hint = " For a long table (a panel of snapshots) pass id_col=None."
     if kind == backends.PARQUET:
-        src = backends.parquet_source(data, columns=[column], owner=owner)
-        backends._kinds.require_arrow_type(src, column, "numeric", owner=owner)
+        src = backends.parquet_source(data, columns=[aum_col], owner=owner)
+        backends._kinds.require_arrow_type(src, aum_col, "numeric", owner=owner)
         id_col = id_col if id_col in src.names else None
-        codes, ids = backends._duckdb.aum_codes(src, column=column, bounds=bounds,
+        codes, ids = backends._duckdb.aum_codes(src, column=aum_col, bounds=bounds,
                                                 id_col=id_col, owner=owner)
         index = _parquet_index(codes.size, ids, id_col, owner=owner, hint=hint)
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="tier")
@@ -236,14 +246,14 @@ def aum_tiers(
         from .backends import _dask
 
         if not _dask.is_frame(data):  # a Dask Series
-            name = str(data.name) if data.name is not None else column
+            name = str(data.name) if data.name is not None else aum_col
             frame = data.to_frame(name=name)
             cols, id_col = [name], None
         else:
-            _dask.require_columns(data, [column], owner=owner)
-            name, frame = column, data
+            _dask.require_columns(data, [aum_col], owner=owner)
+            name, frame = aum_col, data
             id_col = id_col if id_col in data.columns else None
-            cols = [column] + ([id_col] if id_col else [])
+            cols = [aum_col] + ([id_col] if id_col else [])
         _dask.require_numeric_dtype(frame, name, owner=owner)
         _dask.check_rows(frame, [("numeric", name, True)], owner=owner, unique=id_col,
                          unique_hint=hint)
@@ -251,10 +261,11 @@ def aum_tiers(
         return _dask.map_rows(frame[cols], _tier_frame, meta=meta, column=name, bounds=bounds,
                               dtype=dtype)
     if isinstance(data, pd.Series):
-        values = require_numeric(data.to_frame(name=column), column, owner=owner, nonnegative=True)
+        values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
+                                 nonnegative=True)
     else:
         require_frame(data, owner=owner)
-        values = require_numeric(data, column, owner=owner, nonnegative=True)
+        values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
             try:
                 _require_unique_fast(data, id_col, owner=owner)
@@ -552,12 +563,13 @@ def _values(values: Any, *, owner: str, name: str = "values") -> pd.Series:
     return require_numeric(values.to_frame(name=column), column, owner=owner)
 
 
+@renamed_keywords(column="value_col")
 def pareto_tiers(
     values: pd.Series | Sequence[float] | pd.DataFrame | str | os.PathLike,
     *,
     cuts: Sequence[float] = (0.8, 0.95),
     labels: Sequence[str] | None = None,
-    column: str | None = None,
+    value_col: str | None = None,
     id_col: str | None = "customer_id",
 ) -> pd.Series:
     """ABC (Pareto) classes: the customers who make up the first 80 %, next 15 % and last 5 %.
@@ -567,13 +579,13 @@ def pareto_tiers(
     values : pandas.Series, array-like, DataFrame, Parquet path or glob, or Dask Series/DataFrame
         Contribution, AUM or any amount per customer (finite; negative values allowed). A
         table (pandas or Dask DataFrame, or Parquet files, possibly larger than memory) needs
-        ``column``.
+        ``value_col``.
     cuts : sequence of float, default=(0.8, 0.95)
         Cumulative shares of the positive total that close each class, strictly increasing in
         (0, 1). ``k`` cuts make ``k + 1`` classes.
     labels : sequence of str, optional
         Class names, ``len(cuts) + 1`` of them; ``"A"``, ``"B"``, ``"C"``, … by default.
-    column : str, optional
+    value_col : str, optional
         The value column when ``values`` is a table (required then, ignored for a Series).
     id_col : str or None, default="customer_id"
         Parquet input only: index the result by this column when the files have it.
@@ -593,7 +605,7 @@ def pareto_tiers(
         NaN or infinite values (the message names the first rows).
     ParameterError
         Cuts not strictly increasing inside (0, 1), the wrong number of labels, a table without
-        ``column``, or a glob matching no file.
+        ``value_col``, or a glob matching no file.
 
     See Also
     --------
@@ -631,13 +643,13 @@ def pareto_tiers(
     kind = backends.input_kind(values, owner=owner)
     cuts_arr, dtype = _pareto_setup(cuts, labels, owner)
     if kind == backends.PARQUET:
-        if column is None:
-            msg = f"{owner}: for Parquet files pass column=, the name of the value column."
+        if value_col is None:
+            msg = f"{owner}: for Parquet files pass value_col=, the name of the value column."
             raise ParameterError(msg)
-        src = backends.parquet_source(values, columns=[column], owner=owner)
-        backends._kinds.require_arrow_type(src, column, "numeric", owner=owner)
+        src = backends.parquet_source(values, columns=[value_col], owner=owner)
+        backends._kinds.require_arrow_type(src, value_col, "numeric", owner=owner)
         id_col = id_col if id_col in src.names else None
-        codes, ids = backends._duckdb.pareto_codes(src, column=column, cuts=cuts_arr,
+        codes, ids = backends._duckdb.pareto_codes(src, column=value_col, cuts=cuts_arr,
                                                    id_col=id_col, owner=owner)
         index = _parquet_index(codes.size, ids, id_col, owner=owner)
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="abc")
@@ -645,17 +657,18 @@ def pareto_tiers(
         from .backends import _dask
 
         if _dask.is_frame(values):
-            if column is None:
-                msg = f"{owner}: for a Dask DataFrame pass column=, the name of the value column."
+            if value_col is None:
+                msg = (f"{owner}: for a Dask DataFrame pass value_col=, the name of the value "
+                       "column.")
                 raise ParameterError(msg)
-            _dask.require_columns(values, [column], owner=owner)
-            values = values[column]
+            _dask.require_columns(values, [value_col], owner=owner)
+            values = values[value_col]
         name = str(values.name) if values.name is not None else "values"
         _dask.require_numeric_dtype(values.to_frame(name=name), name, owner=owner)
         return _dask.pareto(values, name=name, cuts=cuts_arr, dtype=dtype, owner=owner)
-    if isinstance(values, pd.DataFrame) and column is not None:
-        require_columns(values, [column], owner=owner)
-        values = values[column]
+    if isinstance(values, pd.DataFrame) and value_col is not None:
+        require_columns(values, [value_col], owner=owner)
+        values = values[value_col]
     s = _values(values, owner=owner)
     v = s.to_numpy()
     k = cuts_arr.size
@@ -856,7 +869,7 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
             dup = s.index[s.index.duplicated(keep=False)].unique()
             msg = (
                 f"{owner}: {which} has repeated customer ids in its index: "
-                f"[{_fmt_values(dup)}]. Pass one tier per customer."
+                f"[{fmt_values(dup)}]. Pass one tier per customer."
             )
             raise SchemaError(msg, column=id_col, rows=list(dup))
     else:
@@ -874,17 +887,18 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     if s.isna().any():
         rows = s.index[s.isna().to_numpy()]
         msg = f"{owner}: {which} has {len(rows)} missing tier(s), first for ids "
-        msg += f"[{_fmt_values(rows)}]."
+        msg += f"[{fmt_values(rows)}]."
         raise SchemaError(msg, column=column, rows=list(rows))
     return s
 
 
+@renamed_keywords(column="tier_col")
 def tier_migration(
     before: pd.Series | pd.DataFrame,
     after: pd.Series | pd.DataFrame,
     *,
     id_col: str = "customer_id",
-    column: str = "tier",
+    tier_col: str = "tier",
 ) -> Migration:
     """Count how customers moved between tiers from one snapshot to the next (客户迁移).
 
@@ -892,11 +906,11 @@ def tier_migration(
     ----------
     before, after : pandas.Series or pandas.DataFrame
         Tiers at two dates: Series of tiers indexed by customer id (as from :func:`aum_tiers`
-        on an id-indexed table), or DataFrames with ``id_col`` and ``column``. Both categorical
+        on an id-indexed table), or DataFrames with ``id_col`` and ``tier_col``. Both categorical
         with the same categories, lowest tier first.
     id_col : str, default="customer_id"
         Customer id column, for DataFrame inputs.
-    column : str, default="tier"
+    tier_col : str, default="tier"
         Tier column, for DataFrame inputs.
 
     Returns
@@ -933,15 +947,15 @@ def tier_migration(
     >>> kq.tier_migration(b, a).summary.set_index("direction")["n"].tolist()
     [1, 1, 0, 1, 0]
     """
-    b = _tier_series(before, which="before", id_col=id_col, column=column)
-    a = _tier_series(after, which="after", id_col=id_col, column=column)
+    b = _tier_series(before, which="before", id_col=id_col, column=tier_col)
+    a = _tier_series(after, which="after", id_col=id_col, column=tier_col)
     cats = list(b.cat.categories)
     if list(a.cat.categories) != cats:
         msg = (
             f"tier_migration: before and after must use the same tiers in the same order; got "
             f"{cats} and {list(a.cat.categories)}. Label both with the same preset or thresholds."
         )
-        raise SchemaError(msg, column=column)
+        raise SchemaError(msg, column=tier_col)
     k = len(cats)
     joined = pd.DataFrame({"b": b.cat.codes}).join(pd.DataFrame({"a": a.cat.codes}), how="outer")
     bc = joined["b"].fillna(k).to_numpy(dtype="int64")  # k = new (absent before)

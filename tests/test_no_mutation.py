@@ -83,7 +83,7 @@ def inputs() -> dict[str, Any]:
         "before": before, "after": after, "we": we, "my": my, "pool": pool,
         "bank_raw": bank_raw, "credit_raw": pd.DataFrame(credit), "layers": layers,
         "layered": individuals.assign(layer=layers, seg=labels),
-        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layers=layers, by="seg"),
+        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layer_col=layers, by="seg"),
         "k_scores": kq.choose_k(individuals, pipe, k_range=range(2, 4), sample_size=300,
                                 progress=False),
         "growth": kq.growth_path(1.0, monthly_rate=0.1, months=4, label="g"),
@@ -104,6 +104,7 @@ Call = Callable[[dict[str, Any]], tuple[Callable[..., Any], tuple, dict]]
 
 CALLS: dict[str, Call] = {
     # schema and datasets
+    "display_table": lambda f: (kq.display_table, (f["customers"],), {"caption": "All."}),
     "validate_customers": lambda f: (kq.validate_customers, (f["customers"],), {}),
     "validate_transactions": lambda f: (kq.validate_transactions, (f["tx"],), {}),
     "make_transactions": lambda f: (kq.make_transactions, (f["customers"],), {"months": 2}),
@@ -113,7 +114,7 @@ CALLS: dict[str, Call] = {
     # tiering
     "aum_tiers": lambda f: (kq.aum_tiers, (f["customers"],), {}),
     "contribution": lambda f: (kq.contribution, (f["customers"],), {}),
-    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"column": "contribution"}),
+    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"value_col": "contribution"}),
     "concentration": lambda f: (kq.concentration, (f["customers"]["aum"],), {}),
     "rfm": lambda f: (kq.rfm, (f["tx"],), {}),
     "rfm_scores": lambda f: (kq.rfm_scores, (f["rfm"],), {"bins": 3}),
@@ -151,7 +152,7 @@ CALLS: dict[str, Call] = {
                                     {"features": FEATURES, "money": MONEY}),
     "layer_criteria": lambda f: (kq.layer_criteria, (f["individuals"],), {}),
     "relationship_layers": lambda f: (kq.relationship_layers, (f["individuals"],), {}),
-    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layers": "layer",
+    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layer_col": "layer",
                                                                   "by": "seg"}),
     "content_needs": lambda f: (kq.content_needs, (f["profile"],), {}),
     # lending

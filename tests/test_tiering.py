@@ -160,7 +160,7 @@ def test_aum_tiers_bad_aum_names_column_and_row(customers, value, fragment):
 
 def test_aum_tiers_missing_column_lists_present(customers):
     with pytest.raises(SchemaError, match=r"missing column.*'balance'.*The table has"):
-        kq.aum_tiers(customers, column="balance")
+        kq.aum_tiers(customers, aum_col="balance")
 
 
 def test_aum_tiers_unknown_preset():

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import missing_columns_error
 from ..errors import ParameterError, SchemaError
-from ..schema import missing_columns_error
 from . import _messages
 
 # A check is ("ids", column), ("numeric", column, nonnegative) or ("dates", column).

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import KequnError, ParameterError, SchemaError, _fmt_values
-from ..schema import missing_columns_error
+from .._validation import fmt_values, missing_columns_error
+from ..errors import KequnError, ParameterError, SchemaError
 
 _GLOB_CHARS = frozenset("*?[")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -110,9 +110,9 @@ def _schema_diff(a: Any, b: Any) -> str:
     only_a = [n for n in a.names if n not in names_b]
     only_b = [n for n in b.names if n not in names_a]
     if only_a:
-        parts.append(f"only in the first: {_fmt_values(only_a)}")
+        parts.append(f"only in the first: {fmt_values(only_a)}")
     if only_b:
-        parts.append(f"only in the second: {_fmt_values(only_b)}")
+        parts.append(f"only in the second: {fmt_values(only_b)}")
     for name in a.names:
         if name in names_b and not a.field(name).type.equals(b.field(name).type):
             parts.append(f"column {name!r} is {a.field(name).type} vs {b.field(name).type}")

@@ -14,7 +14,7 @@ from ..errors import SchemaError
 
 
 def fmt_first(first: Sequence[Any], n: int, limit: int = 5) -> str:
-    """``errors._fmt_values`` of a list of ``n`` values of which only the first are known."""
+    """``_validation.fmt_values`` of a list of ``n`` values of which only the first are known."""
     shown = ", ".join(repr(v) for v in list(first)[:limit])
     rest = n - limit
     return f"{shown}, … ({rest} more)" if rest > 0 else shown
@@ -24,7 +24,7 @@ def numeric_error(
     owner: str, column: str, *, nonnegative: bool, n: int, rows: Sequence[Any],
     values: Sequence[float],
 ) -> SchemaError:
-    """As ``schema.require_numeric`` (no NaN allowed)."""
+    """As ``_validation.require_numeric`` (no NaN allowed)."""
     rule = "finite" + (" and non-negative" if nonnegative else "") + " (no NaN)"
     msg = (
         f"{owner}: column {column!r} must be {rule}; {n} row(s) fail, first at "
@@ -59,7 +59,7 @@ def duplicates_error(
     owner: str, column: str, *, values: Sequence[Any], n_values: int, rows: Sequence[Any],
     n_rows: int,
 ) -> SchemaError:
-    """As ``schema.require_unique``."""
+    """As ``_validation.require_unique``."""
     msg = (
         f"{owner}: column {column!r} must be unique (one row per customer), but "
         f"{n_values} value(s) repeat: [{fmt_first(values, n_values)}] at index "

@@ -13,9 +13,16 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from .._validation import (
+    check_int,
+    check_random_state,
+    check_seed,
+    missing_columns_error,
+    require_columns,
+    require_frame,
+)
 from ..backends import is_dask
-from ..errors import ParameterError, check_int
-from ..schema import missing_columns_error, require_columns, require_frame
+from ..errors import ParameterError
 from ._pipeline import (
     _check_rows,
     _progress,
@@ -92,7 +99,7 @@ def fit_on_sample(
     _check_rows(data, owner)
     pipeline = _require_pipeline(pipeline, owner)
     sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     n = len(data)
     if n <= sample_size:
         sample = data
@@ -199,11 +206,7 @@ def _dask_columns(ddf: Any, columns: Sequence[str], *, owner: str) -> None:
 
 
 def _seed(random_state: Any) -> int:
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**63))
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**63))
-    return int(check_int(random_state, name="random_state", owner="sample_partitions", low=0))
+    return check_seed(random_state, owner="sample_partitions")
 
 
 _ALL = "<all rows>"

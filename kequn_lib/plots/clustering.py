@@ -19,8 +19,16 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..errors import ParameterError, SchemaError, check_int, check_option
-from ..schema import require_columns, require_frame, require_numeric
+from .._validation import (
+    check_int,
+    check_option,
+    check_random_state,
+    renamed_keywords,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from ..errors import ParameterError, SchemaError
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
@@ -100,11 +108,12 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
 
 
 @_docstrings.share
+@renamed_keywords(label="label_col")
 def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
-    label: str = "persona",
+    label_col: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -116,7 +125,7 @@ def plot_segment_profile(
         Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
     features : list of str, optional
         Features to show (without the ``z_`` prefix); default all.
-    label : str, default="persona"
+    label_col : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
     **kwargs
@@ -143,8 +152,8 @@ def plot_segment_profile(
     ax = _get_ax(ax)
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
-    if label is not None and label in data.columns:
-        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label], strict=True)]
+    if label_col is not None and label_col in data.columns:
+        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
             "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,
@@ -221,7 +230,7 @@ def plot_segment_embedding(
     if sample_size is not None:
         sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
         if len(data) > sample_size:
-            pos = np.sort(np.random.default_rng(random_state).choice(
+            pos = np.sort(check_random_state(random_state, owner=owner).choice(
                 len(data), size=sample_size, replace=False))
             data, labels = data.iloc[pos], labels.iloc[pos]
     X = np.asarray(pipeline.named_steps["prepare"].transform(data), dtype=float)

@@ -10,8 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from ..errors import check_int
-from ..schema import require_columns, require_frame
+from .._validation import check_int, require_columns, require_frame
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
@@ -121,7 +120,7 @@ def plot_layer_funnel(
     --------
     >>> import pandas as pd, kequn_lib as kq
     >>> lay = pd.Series(["none", "1 accepts service", "2 trusts staff", "none"])
-    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layers=lay)
+    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layer_col=lay)
     >>> kq.plot_layer_funnel(f).get_ylabel()
     'Customers reaching the layer (%)'
     """
