@@ -10,6 +10,7 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
@@ -25,10 +26,7 @@ Modules:
 Importing the package has no side effects: no global options, no output, no network.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from importlib import import_module as _import_module
 
 from . import (
     _display,
@@ -87,8 +85,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+# Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
+_PUBLIC_MODULES = (
+    "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups", "lending",
+    "plots", "potential", "reach", "report", "rfm_analysis", "scale", "schema", "tiering",
+)
+
+
+def __getattr__(name: str) -> object:
     # ``report`` pulls in nbclient/nbconvert; load it only when asked for (kq.report.build).
     if name == "report":
-        return importlib.import_module(".report", __name__)
+        return _import_module(".report", __name__)
     raise AttributeError(f"module 'kequn_lib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *_PUBLIC_MODULES, "__version__"})
