@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
@@ -42,10 +43,12 @@ __all__ = [
     "Concentration",
     "ContributionModel",
     "Migration",
+    "MixedKindsWarning",
     "aum_tiers",
     "concentration",
     "contribution",
     "pareto_tiers",
+    "split_by_kind",
     "tier_migration",
     "tier_presets",
 ]
@@ -91,6 +94,8 @@ def tier_presets() -> pd.DataFrame:
     the CBRC rule that a private-banking client holds at least 600万 CNY of financial net assets;
     its lower bars are assumptions. The ``cmb`` ladder (China Merchants Bank 招商银行) has two
     sourced bars (金葵花 50万, 私人银行 1000万) and two unverified ones (金卡 5万, 钻石 500万).
+    The ``corporate`` ladder grades firms by size of relationship (基础 / 成长 / 重点 / 战略客户 at
+    0, 100万, 1000万 and 1亿 of total balances); all its bars are assumptions.
 
     Examples
     --------
@@ -168,6 +173,7 @@ def aum_tiers(
     aum_col: str = "aum",
     labels: str = "zh",
     id_col: str | None = "customer_id",
+    kind_col: str | None = "customer_kind",
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -179,8 +185,9 @@ def aum_tiers(
         it may be larger than memory; a Dask DataFrame is labelled partition by partition.
     preset : str, default="industry"
         Ladder from :func:`tier_presets`: ``"industry"`` (大众 / 富裕 / 贵宾 / 私人银行, with the
-        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank). Ignored
-        when ``thresholds`` is given.
+        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank), both for
+        individuals; ``"corporate"`` grades firms by size of relationship. Ignored when
+        ``thresholds`` is given.
     thresholds : mapping of str to float, optional
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
@@ -193,6 +200,11 @@ def aum_tiers(
         a long table such as a panel of snapshots (:func:`make_panel`). For Parquet input it
         also indexes the result; for a Dask DataFrame uniqueness is checked within each
         partition only.
+    kind_col : str or None, default="customer_kind"
+        Column telling individuals (个人) from corporates (对公). When a table holds both, one
+        ladder would rank firms and households together (and put firms in private banking, a
+        rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
+        ``None`` skips the check.
 
     Returns
     -------
@@ -218,6 +230,7 @@ def aum_tiers(
     See Also
     --------
     tier_presets : the ladders and their sources.
+    split_by_kind : tier individuals and corporates on their own ladders.
     tier_migration : how customers move between tiers over time.
 
     Notes
@@ -258,9 +271,121 @@ def aum_tiers(
             except SchemaError as err:
                 msg = f"{err} For a long table (a panel of snapshots) pass id_col=None."
                 raise SchemaError(msg, column=err.column, rows=err.rows) from None
+        if kind_col is not None:
+            _warn_mixed_kinds(data, kind_col, owner=owner)
     codes = np.searchsorted(bounds, values.to_numpy(), side="right") - 1
     cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
     return pd.Series(cat, index=values.index, name="tier")
+
+
+# --- individuals and corporates ------------------------------------------------------------------
+
+
+class MixedKindsWarning(UserWarning):
+    """One tier ladder was applied to individuals and corporates together.
+
+    Private banking (the CBRC 600万 bar) is a rule for individuals, and a firm's balances are
+    orders of magnitude above a household's, so a shared ladder fills the top tiers with firms.
+    Tier each kind on its own (:func:`split_by_kind`).
+    """
+
+
+def _warn_mixed_kinds(data: pd.DataFrame, kind_col: str, *, owner: str) -> None:
+    if kind_col not in data.columns:
+        return
+    counts = data[kind_col].astype("string").str.lower().value_counts()
+    if {"individual", "corporate"} <= set(counts.index):
+        msg = (
+            f"{owner}: one ladder applied to {int(counts['individual']):,} individuals and "
+            f"{int(counts['corporate']):,} corporates together (column {kind_col!r}); private "
+            "banking is a rule for individuals and firms would fill the top tiers. Tier each "
+            "kind on its own: parts = kq.split_by_kind(data), then tier parts['individual'] "
+            "with this ladder and parts['corporate'] with preset='corporate' (or filter to one "
+            "kind). Pass kind_col=None to tier the mixed table anyway."
+        )
+        warnings.warn(msg, MixedKindsWarning, stacklevel=3)
+
+
+def split_by_kind(
+    data: pd.DataFrame,
+    *,
+    kind_col: str = "customer_kind",
+    assume: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Split a customer table into one table per kind of customer (individual 个人, corporate 对公).
+
+    The documented idiom for tiering by kind: tiers, contribution shares, concentration and the
+    China Merchants Bank comparison are computed on ``parts["individual"]`` (private banking is a
+    rule for individuals); corporates get their own view, e.g. by size of relationship with the
+    ``"corporate"`` ladder of :func:`tier_presets`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customer table, one row per customer.
+    kind_col : str, default="customer_kind"
+        Column holding the kind of each customer (``"individual"`` or ``"corporate"``; other
+        values get a part of their own).
+    assume : str, optional
+        Kind of every row when ``kind_col`` is absent, e.g. ``"individual"`` for a public table
+        of retail clients. Without it a missing column is an error: kequn does not guess.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One entry per kind present, in the order individual, corporate, then any other kind
+        alphabetically. Each part is a copy with the rows of that kind, in input order, with the
+        input's index and columns (and its ``attrs``). An empty input gives an empty dict.
+
+    Raises
+    ------
+    SchemaError
+        ``kind_col`` is absent and ``assume`` is not given (the message lists the columns), or
+        it has missing values (the message names the first rows).
+    InputTypeError
+        ``data`` is not a DataFrame.
+
+    See Also
+    --------
+    aum_tiers : warns (:class:`MixedKindsWarning`) when given both kinds at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import kequn_lib as kq
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3], "aum": [2e4, 9e6, 7e6],
+    ...                    "customer_kind": ["individual", "corporate", "individual"]})
+    >>> parts = kq.split_by_kind(df)
+    >>> list(parts), kq.aum_tiers(parts["individual"]).tolist()
+    (['individual', 'corporate'], ['大众', '私人银行'])
+    >>> kq.aum_tiers(parts["corporate"], preset="corporate").tolist()
+    ['成长客户']
+    """
+    owner = "split_by_kind"
+    require_frame(data, owner=owner)
+    if kind_col not in data.columns:
+        if assume is None:
+            msg = (
+                f"{owner}: column {kind_col!r} is missing; present columns are "
+                f"[{fmt_values(list(data.columns))}]. Name the column with kind_col=, or pass "
+                "assume='individual' when every row is an individual (a retail table)."
+            )
+            raise SchemaError(msg, column=kind_col)
+        part = data.copy()
+        return {str(assume): part} if len(part) else {}
+    kinds = data[kind_col]
+    if kinds.isna().any():
+        rows = data.index[kinds.isna().to_numpy()]
+        msg = (
+            f"{owner}: column {kind_col!r} has {len(rows)} missing value(s), first at index "
+            f"[{fmt_values(rows)}]. Fill them with 'individual' or 'corporate' first."
+        )
+        raise SchemaError(msg, column=kind_col, rows=list(rows))
+    labels = kinds.astype("string")
+    present = list(dict.fromkeys(labels.tolist()))
+    order = [k for k in ("individual", "corporate") if k in present]
+    order += sorted(k for k in present if k not in order)
+    return {k: data.loc[(labels == k).to_numpy()].copy() for k in order}
 
 
 # --- contribution --------------------------------------------------------------------------------

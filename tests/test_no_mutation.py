@@ -120,6 +120,7 @@ CALLS: dict[str, Call] = {
     "rfm_scores": lambda f: (kq.rfm_scores, (f["rfm"],), {"bins": 3}),
     "rfm_segments": lambda f: (kq.rfm_segments, (f["scores"],), {"bins": 3}),
     "tier_migration": lambda f: (kq.tier_migration, (f["before"], f["after"]), {}),
+    "split_by_kind": lambda f: (kq.split_by_kind, (f["customers"],), {}),
     # potential
     "estimate_wallet": lambda f: (
         kq.estimate_wallet, (f["contrib"],), {"features": ["region", "tenure_months"],
