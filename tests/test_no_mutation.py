@@ -144,6 +144,7 @@ CALLS: dict[str, Call] = {
     "predict_in_chunks": lambda f: (kq.predict_in_chunks, (f["pipe"], f["individuals"]),
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
+    "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
