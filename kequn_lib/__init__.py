@@ -88,8 +88,8 @@ __all__ = [
 
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
-    "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups", "lending",
-    "plots", "potential", "reach", "report", "rfm_analysis", "scale", "schema", "tiering",
+    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
+    "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema", "tiering",
 )
 
 
