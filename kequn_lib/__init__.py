@@ -10,6 +10,7 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
@@ -105,7 +106,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-_SUBMODULES = frozenset({*_EXPORTS, "report"})
+# Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
+_PUBLIC_MODULES = (
+    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
+    "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema", "tiering",
+)
+_SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 
 __all__ = [name for names in _EXPORTS.values() for name in names]
 
@@ -122,4 +128,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*__all__, "__version__"})
+    return sorted({*__all__, *_PUBLIC_MODULES, "__version__"})
