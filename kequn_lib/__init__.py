@@ -15,6 +15,8 @@ Modules:
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
+- ``health``: group health on a weekly activity log (presence, participation, belonging,
+  silent groups, content fit and take-up, value recognition).
 - ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
   group service reach of a relationship manager.
 - ``lending``: the WeBank / MYbank lending case study.
@@ -39,6 +41,7 @@ from . import (
     errors,
     essay,
     groups,
+    health,
     lending,
     plots,
     potential,
@@ -56,6 +59,7 @@ from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .essay import *  # noqa: F403
 from .groups import *  # noqa: F403
+from .health import *  # noqa: F403
 from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
@@ -77,6 +81,7 @@ __all__ = [
     *bgnbd.__all__,
     *clustering.__all__,
     *groups.__all__,
+    *health.__all__,
     *content.__all__,
     *essay.__all__,
     *reach.__all__,
