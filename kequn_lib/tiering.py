@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
@@ -36,6 +35,7 @@ from ._validation import (
     require_frame,
     require_numeric,
     require_unique,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -339,7 +339,7 @@ def _warn_mixed_kinds(data: pd.DataFrame, kind_col: str, *, owner: str) -> None:
             "with this ladder and parts['corporate'] with preset='corporate' (or filter to one "
             "kind). Pass kind_col=None to tier the mixed table anyway."
         )
-        warnings.warn(msg, MixedKindsWarning, stacklevel=3)
+        warn(msg, MixedKindsWarning)
 
 
 def split_by_kind(
