@@ -48,9 +48,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "datasets": (
         "DATA_SOURCES", "load_customers", "BANKS", "PERSONAS", "make_customers",
-        "make_transactions", "make_panel", "bank_marketing_customers", "cache_dir",
+        "make_transactions", "make_panel", "ActivityAssumptions", "make_group_activity",
+        "bank_marketing_customers", "cache_dir",
         "credit_default_customers", "load_bank_marketing", "load_credit_default", "HEADER_PRESET",
-        "read_customers", "read_transactions", "ActivityAssumptions", "make_group_activity",
+        "read_customers", "read_transactions",
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
@@ -104,9 +105,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_mix", "plot_take_up", "plot_migration", "plot_pareto", "plot_rfm",
         "plot_tier_distribution", "plot_value_matrix", "plot_p_alive", "plot_k_selection",
         "plot_partition_crosstab", "plot_segment_embedding", "plot_segment_profile",
-        "plot_group_sizes", "plot_layer_funnel", "plot_growth_paths", "plot_loan_sizes",
-        "plot_size_sensitivity", "plot_tolerance_curve", "plot_volume_decomposition",
-        "plot_group_activity", "plot_take_up_vs_fit",
+        "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
+        "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
+        "plot_volume_decomposition",
     ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
