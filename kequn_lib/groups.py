@@ -31,7 +31,6 @@ bank can replace them with its own.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -48,6 +47,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -144,6 +144,12 @@ def _feature_matrix(
     data: pd.DataFrame, features: Any, money: Any, *, owner: str
 ) -> tuple[np.ndarray, list[str]]:
     """Standardised feature matrix (money columns log1p first); z-score over all rows."""
+    if features is None and money is None:  # the package's one feature rule, numbers only
+        from .clustering._features import _auto_columns
+
+        picked = _auto_columns(data, owner=owner)
+        features = [c for c in picked["numeric"] if not data[c].isna().any()]
+        money = [c for c in picked["money"] if not data[c].isna().any()]
     feats = _as_list(features, name="features", owner=owner, allow_empty=money is not None)
     money = _as_list(money, name="money", owner=owner, allow_empty=True)
     cols = list(dict.fromkeys([*feats, *money]))
@@ -270,7 +276,7 @@ def dunbar_groups(
     data: pd.DataFrame,
     *,
     by: Any,
-    features: Sequence[str] | None,
+    features: Sequence[str] | None = None,
     money: Sequence[str] | None = None,
     min_size: int = 50,
     max_size: int = 150,
@@ -290,8 +296,10 @@ def dunbar_groups(
     by : str or array-like
         Segment of each customer: a column of ``data`` or a Series/array aligned to it (e.g. the
         labels of ``kq.segment_pipeline(...).fit_predict(data)``). Groups never cross segments.
-    features : list of str
+    features : list of str, optional
         Numeric columns that define "similar". Bool and integer columns are fine; NaN is not.
+        If both ``features`` and ``money`` are omitted, the number columns chosen by
+        :func:`choose_features` (the rule of :func:`segment_pipeline`) without missing values.
     money : list of str, optional
         Non-negative money columns (CNY) added to the features after ``log1p``, so that a few
         very rich customers do not dominate the distances.
@@ -396,7 +404,7 @@ def dunbar_groups(
             f"at most {max_size} members but fall below {min_size} and are flagged "
             f"'band_too_narrow'. Use max_size >= 2 * min_size - 1 to avoid this."
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warn(msg, UserWarning)
 
     shuffle = rng.permutation(len(data))
     leaf = np.empty(len(data), dtype="int64")
