@@ -30,6 +30,7 @@ FULL = [
     ["bench_tiering.py", "--n-customers", "10000000"],
     ["bench_clustering.py"],
     ["bench_groups.py"],
+    ["bench_group_health.py"],
     ["bench_dask.py"],
     ["bench_import.py"],
     ["bench_larger_than_memory.py", "--gib", "1", "--rows-per-file", "10000000",
