@@ -39,10 +39,11 @@ def test_notebooks_have_title_summary_and_parameters():
 
 
 def _names(requirements):
+    """name -> version spec; pip extras (``dask[dataframe]``) are not part of either."""
     out = {}
     for req in requirements:
-        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", req)
-        out[m.group(1).lower().replace("_", "-")] = m.group(2).replace(" ", "")
+        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*(.*)", req)
+        out[m.group(1).lower().replace("_", "-")] = m.group(3).split("#")[0].replace(" ", "")
     return out
 
 
@@ -61,6 +62,10 @@ def test_environment_yml_matches_pyproject():
             conda.update(_names([m.group(1)]))
     listed = {**conda, **pip}
     assert set(listed) == set(wanted), set(listed) ^ set(wanted)
+    # a valid conda spec: conda names (no pip extras), kequn itself installed with --no-deps
+    specs = [ln for ln in text.split("dependencies:", 1)[1].splitlines() if ln.startswith("  - ")]
+    assert not [ln for ln in specs if "[" in ln], "conda names take no pip extras"
+    assert "-e ." not in text.split("  - pip:", 1)[1] and "pip install --no-deps -e ." in text
     for name, pin in wanted.items():
         assert listed[name] == pin, f"{name}: pyproject {pin!r} vs environment.yml {listed[name]!r}"
     assert "<3.13" in wanted["matplotlib"]
@@ -72,6 +77,29 @@ def test_every_public_name_is_documented_and_importable():
         obj = getattr(kq, name)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             assert inspect.getdoc(obj), f"kq.{name} has no docstring"
+
+
+def test_top_level_namespace_leaks_nothing():
+    """``kq.__all__`` and ``dir(kq)`` list public names only: no typing helpers, no
+    ``annotations``/``importlib``, no private modules; every module in ``dir`` is documented."""
+    import types
+
+    leaked = {"Any", "annotations", "importlib", "import_module", "_import_module"}
+    assert not leaked & set(kq.__all__)
+    assert not leaked & set(dir(kq))
+    assert not [n for n in kq.__all__ if n.startswith("_")]
+    assert not [n for n in kq.__all__ if isinstance(getattr(kq, n), types.ModuleType)]
+    names = set(dir(kq))
+    assert set(kq.__all__) <= names
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+    modules = sorted(n for n in names - set(kq.__all__) if n != "__version__")
+    assert all(isinstance(getattr(kq, n), types.ModuleType) for n in modules), modules
+    documented = inspect.getdoc(kq)
+    assert all(f"``{n}``" in documented for n in modules), modules
+    for name in kq.__all__:  # each public object is defined inside kequn, not re-exported
+        obj = getattr(kq, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert obj.__module__.startswith("kequn_lib"), (name, obj.__module__)
 
 
 def test_no_machine_paths_in_tracked_files():
