@@ -36,6 +36,7 @@ from . import (
     datasets,
     errors,
     groups,
+    holdout,
     lending,
     plots,
     potential,
@@ -51,6 +52,7 @@ from .content import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
 from .groups import *  # noqa: F403
+from .holdout import *  # noqa: F403
 from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
@@ -69,6 +71,7 @@ __all__ = [
     *rfm_analysis.__all__,
     *potential.__all__,
     *bgnbd.__all__,
+    *holdout.__all__,
     *clustering.__all__,
     *groups.__all__,
     *content.__all__,
