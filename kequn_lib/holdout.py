@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ParameterError, check_option
+from ._validation import check_option, require_columns, require_frame
+from .errors import ParameterError
 from .rfm_analysis import (
     _end_period,
     _period_codes,
@@ -21,7 +22,6 @@ from .rfm_analysis import (
     _rfm_pandas,
     _time_unit_factor,
 )
-from .schema import require_columns, require_frame
 
 __all__ = ["calibration_holdout"]
 
