@@ -43,6 +43,7 @@ from . import (
     rfm_analysis,
     scale,
     schema,
+    spend,
     tiering,
 )
 from ._display import *  # noqa: F403
@@ -59,6 +60,7 @@ from .potential import *  # noqa: F403
 from .rfm_analysis import *  # noqa: F403
 from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
+from .spend import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -72,6 +74,7 @@ __all__ = [
     *potential.__all__,
     *bgnbd.__all__,
     *holdout.__all__,
+    *spend.__all__,
     *clustering.__all__,
     *groups.__all__,
     *content.__all__,
