@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ._validation import check_option, require_columns, require_frame
-from .errors import ParameterError
+from .errors import ParameterError, SchemaError
 from .rfm_analysis import (
     _end_period,
     _period_codes,
@@ -136,6 +136,9 @@ def calibration_holdout(
         msg = f"{owner}: calibration_end is required (the last day fitted on), e.g. '2024-12-31'."
         raise ParameterError(msg)
     cal_p = _end_period(calibration_end, freq, owner=owner)
+    if len(transactions) == 0:
+        msg = f"{owner}: the transaction log is empty; pass at least one transaction."
+        raise SchemaError(msg)
     ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col, owner=owner)
     p = _period_codes(ns, freq)
     obs_p = _end_period(observation_end, freq, owner=owner)

@@ -155,3 +155,23 @@ def test_cdnow_days_over_seven_reproduce_the_literature():
     r_weeks = kq.BGNBD().fit(weeks, frequency="frequency_cal", recency="recency_cal",
                              T="T_cal").params_["r"]
     assert abs(r_weeks - 0.291) < 0.002  # calendar weeks are another model of the same log
+
+
+def test_empty_log(hand_log):
+    with pytest.raises(SchemaError, match="empty"):
+        kq.calibration_holdout(hand_log.iloc[:0], calibration_end="2024-01-14")
+
+
+def test_future_months_extend_the_same_log(customers):
+    base = kq.make_transactions(customers, months=6, random_state=5)
+    both = kq.make_transactions(customers, months=6, future_months=6, random_state=5)
+    past = both[both["date"] < "2024-07-01"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(past, base)  # the period is untouched by the future
+    future = both[both["date"] >= "2024-07-01"]
+    assert future["date"].max() <= pd.Timestamp("2024-12-31") and len(future) > 0
+    last_day = base.groupby("customer_id")["date"].max()
+    silent = last_day[last_day < "2024-03-01"].index  # silent for four months: mostly churned
+    share_back = future["customer_id"].isin(silent).sum() / max(len(future), 1)
+    assert share_back < 0.05
+    with pytest.raises(ParameterError, match="future_months"):
+        kq.make_transactions(customers, months=6, future_months=-1)
