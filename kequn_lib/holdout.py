@@ -19,7 +19,7 @@ from .rfm_analysis import (
     _end_period,
     _period_codes,
     _rfm_columns,
-    _rfm_pandas,
+    _rfm_summary,
     _time_unit_factor,
 )
 
@@ -160,7 +160,7 @@ def calibration_holdout(
         )
         raise ParameterError(msg)
     frame = pd.DataFrame({customer_col: ids.to_numpy(), "_ns": ns, "_amount": amount})
-    cal = _rfm_pandas(frame.loc[in_cal].astype({"_ns": "datetime64[ns]"}),
+    cal = _rfm_summary(frame.loc[in_cal].astype({"_ns": "datetime64[ns]"}),
                       observation_end=calibration_end, freq=freq, customer_col=customer_col,
                       date_col="_ns", amount_col="_amount")
     cal = cal.assign(recency=cal["recency"] / factor, T=cal["T"] / factor)
