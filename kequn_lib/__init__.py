@@ -14,6 +14,8 @@ Modules:
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
+- ``holdout``, ``spend``: calibration/holdout splits of a transaction log and the Gamma-Gamma
+  model of spend per transaction (the parts of customer lifetime value).
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``health``: group health on a weekly activity log (presence, participation, belonging,
