@@ -242,8 +242,9 @@ class StabilityResult:
         )
 
 
-#: Verdict thresholds on the lower (5 %) quantile of the bootstrap ARI (an assumption, in the spirit of the usual
-#: cluster-stability rules of thumb: above 0.85 stable, above 0.6 moderately stable).
+#: Verdict thresholds on the lower (5 %) quantile of the bootstrap ARI (an assumption, in the
+#: spirit of the usual cluster-stability rules of thumb: above 0.85 stable, above 0.6
+#: moderately stable).
 STABILITY_THRESHOLDS = (0.85, 0.6)
 
 
