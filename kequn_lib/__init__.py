@@ -60,6 +60,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
         "tier_presets",
     ),
+    "_dates": (
+        "parse_dates",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),
