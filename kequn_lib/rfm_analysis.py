@@ -64,7 +64,7 @@ def _parse_dates(s: pd.Series, *, owner: str, column: str) -> np.ndarray:
         msg = (
             f"{owner}: column {column!r} has {int(bad.sum())} missing or unparseable date(s), "
             f"first at index [{fmt_values(rows)}] with values [{fmt_values(s[bad].tolist())}]. "
-            "Fix or drop these rows, or parse the column with kq.parse_dates(..., date_format=...)."
+            "Fix or drop these rows, or parse the column with pd.to_datetime(..., format=...)."
         )
         raise SchemaError(msg, column=column, rows=list(rows))
     return parsed.to_numpy(dtype="datetime64[ns]").view("int64")
