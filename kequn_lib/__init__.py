@@ -55,8 +55,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
-        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
-        "tier_presets",
+        "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
+        "tier_migration", "tier_presets",
     ),
     "rfm_analysis": (
         "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
