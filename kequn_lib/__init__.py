@@ -10,8 +10,7 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
-- ``currency``: a table's currency (``attrs["currency"]``) and ``quantile_tiers``, tiers by the
-  data's own percentiles for money in any currency.
+- ``currency``: the currency a customer table carries, and tiers by its own percentiles.
 - ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
@@ -59,8 +58,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
-        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
-        "tier_presets",
+        "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
+        "tier_migration", "tier_presets",
     ),
     "_dates": (
         "parse_dates",
@@ -124,6 +123,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
         "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
         "plot_volume_decomposition",
+    ),
+    "_i18n": (
+        "LANGUAGES", "get_language", "localise", "set_language",
     ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
