@@ -10,6 +10,7 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``currency``: the currency a customer table carries, and tiers by its own percentiles.
 - ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
@@ -58,8 +59,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
-        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
-        "tier_presets",
+        "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
+        "tier_migration", "tier_presets",
+    ),
+    "currency": (
+        "quantile_tiers", "table_currency",
     ),
     "rfm_analysis": (
         "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
@@ -129,11 +133,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
-    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
-    "health", "holdout", "lending", "lifetime_value", "plots", "potential", "reach", "report",
-    "rfm_analysis",
-    "schema",
-    "spend", "tiering",
+    "backends", "bgnbd", "clustering", "content", "currency", "datasets", "errors", "essay",
+    "groups", "health", "holdout", "lending", "lifetime_value", "plots", "potential", "reach",
+    "report", "rfm_analysis", "schema", "spend", "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

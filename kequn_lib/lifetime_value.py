@@ -633,8 +633,8 @@ def holdout_by_frequency(
     >>> customers = kq.make_customers(n=1_000, random_state=0)
     >>> log = kq.make_transactions(customers, months=6, future_months=6, random_state=0)
     >>> split = kq.calibration_holdout(log, calibration_end="2024-06-30", time_unit=7)
-    >>> model = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal",
-    ...                        T="T_cal")
+    >>> model = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+    ...                  T_col="T_cal").fit(split)
     >>> kq.holdout_by_frequency(model, split)["source"].unique().tolist()
     ['actual', 'model']
     """
@@ -685,8 +685,8 @@ def holdout_errors(model: BGNBD, split: pd.DataFrame) -> pd.DataFrame:
     >>> customers = kq.make_customers(n=1_000, random_state=0)
     >>> log = kq.make_transactions(customers, months=6, future_months=6, random_state=0)
     >>> split = kq.calibration_holdout(log, calibration_end="2024-06-30", time_unit=7)
-    >>> model = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal",
-    ...                        T="T_cal")
+    >>> model = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+    ...                  T_col="T_cal").fit(split)
     >>> kq.holdout_errors(model, split)["metric"].tolist()[:3]
     ['customers', 'actual_total', 'expected_total']
     """
@@ -769,8 +769,8 @@ def tracking(
     >>> customers = kq.make_customers(n=1_000, random_state=0)
     >>> log = kq.make_transactions(customers, months=6, future_months=6, random_state=0)
     >>> split = kq.calibration_holdout(log, calibration_end="2024-06-30", time_unit=7)
-    >>> model = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal",
-    ...                        T="T_cal")
+    >>> model = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+    ...                  T_col="T_cal").fit(split)
     >>> kq.tracking(model, log, calibration_end="2024-06-30", time_unit=7).columns.tolist()
     ['date', 'period', 'source', 'repeat_purchases']
     """

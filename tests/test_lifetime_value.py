@@ -20,7 +20,8 @@ def bank():
     customers = kq.make_customers(n=4_000, random_state=2)
     log = kq.make_transactions(customers, months=12, future_months=12, random_state=2)
     split = kq.calibration_holdout(log, calibration_end=CAL_END, time_unit=7)
-    activity = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal", T="T_cal")
+    activity = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                        T_col="T_cal").fit(split)
     spend = kq.GammaGamma(frequency_col="frequency_cal", monetary_col="monetary_value_cal").fit(
         split[split["frequency_cal"] > 0])
     return {"customers": customers, "log": log, "split": split, "activity": activity,

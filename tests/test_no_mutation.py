@@ -104,8 +104,8 @@ def inputs() -> dict[str, Any]:
     frames["gg"] = kq.GammaGamma().fit(frames["spenders"])
     split = _tag(kq.calibration_holdout(tx, calibration_end="2024-02-15", time_unit=7))
     frames["split"] = split
-    frames["act"] = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal",
-                                   T="T_cal")
+    frames["act"] = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                       T_col="T_cal").fit(split)
     frames["gg_cal"] = kq.GammaGamma(frequency_col="frequency_cal",
                                      monetary_col="monetary_value_cal").fit(
         split[split["frequency_cal"] > 0])
@@ -177,6 +177,8 @@ CALLS: dict[str, Call] = {
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
+    "quantile_tiers": lambda f: (kq.quantile_tiers, (f["customers"],), {}),
+    "table_currency": lambda f: (kq.table_currency, (f["customers"],), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups

@@ -412,7 +412,9 @@ def make_customers(
         "true_persona": pd.Categorical.from_codes(persona, list(PERSONAS)),
         "true_wallet": true_wallet,
     }
-    return pd.DataFrame(frame, copy=False)  # no second copy of every column
+    out = pd.DataFrame(frame, copy=False)  # no second copy of every column
+    out.attrs["currency"] = "CNY"  # money columns are yuan (see kq.table_currency)
+    return out
 
 
 def _persona_arrays() -> dict[str, np.ndarray]:
