@@ -10,7 +10,6 @@ from balances and profile (wallet estimation) and the value matrix are in
 from __future__ import annotations
 
 import logging
-import numbers
 import warnings
 from typing import Any
 
@@ -19,14 +18,15 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
-from .errors import (
-    NotFittedError,
-    ParameterError,
-    SchemaError,
-    _fmt_values,
+from ._validation import (
     check_number,
+    check_random_state,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
 )
-from .schema import require_columns, require_frame, require_numeric
+from .errors import NotFittedError, ParameterError, SchemaError
 
 __all__ = [
     "BGNBD",
@@ -36,15 +36,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _random_generator(random_state: Any, owner: str) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or (
-        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    msg = f"{owner}: random_state must be an int, a numpy Generator or None, got {random_state!r}."
-    raise ParameterError(msg)
 
 
 # =============================================================================================
@@ -104,7 +95,7 @@ def _validate_rfm(
         rows = idx[mask]
         msg = (
             f"{owner}: {rule}; {int(mask.sum())} row(s) fail, first at index "
-            f"[{_fmt_values(rows)}] with {values}. Use the definitions of kq.rfm: frequency = "
+            f"[{fmt_values(rows)}] with {values}. Use the definitions of kq.rfm: frequency = "
             "number of repeat purchase periods, recency = time from first to last purchase, "
             "T = time from first purchase to the end of observation."
         )
@@ -114,20 +105,20 @@ def _validate_rfm(
     bad = xa != np.round(xa)
     if bad.any():
         fail(bad, frequency, f"column {frequency!r} must hold whole numbers (a count)",
-             f"values [{_fmt_values(xa[bad].tolist())}]")
+             f"values [{fmt_values(xa[bad].tolist())}]")
     bad = txa > Ta * (1 + 1e-12) + 1e-12
     if bad.any():
         pairs = [f"{u:g} > {v:g}" for u, v in zip(txa[bad], Ta[bad], strict=True)]
         fail(bad, recency, f"{recency!r} must not exceed {T!r}",
-             f"{recency} > {T}: [{_fmt_values(pairs)}]")
+             f"{recency} > {T}: [{fmt_values(pairs)}]")
     bad = (xa > 0) & (txa <= 0)
     if bad.any():
         fail(bad, recency, f"customers with {frequency!r} > 0 must have {recency!r} > 0",
-             f"{frequency} [{_fmt_values(xa[bad].tolist())}]")
+             f"{frequency} [{fmt_values(xa[bad].tolist())}]")
     bad = (xa == 0) & (txa > 0)
     if bad.any():
         fail(bad, recency, f"customers with {frequency!r} = 0 must have {recency!r} = 0",
-             f"{recency} [{_fmt_values(txa[bad].tolist())}]")
+             f"{recency} [{fmt_values(txa[bad].tolist())}]")
     return xa, np.minimum(txa, Ta), Ta, idx
 
 
@@ -536,7 +527,7 @@ def simulate_bgnbd(
     True
     """
     owner = "simulate_bgnbd"
-    from .errors import check_int
+    from ._validation import check_int
 
     n = check_int(n_customers, name="n_customers", owner=owner, low=1)
     params = {}
@@ -553,9 +544,9 @@ def simulate_bgnbd(
         )
         raise ParameterError(msg)
     if not np.all(np.isfinite(T_arr) & (T_arr > 0)):
-        msg = f"{owner}: T must be finite and > 0, got {_fmt_values(T_arr[:5].tolist())}."
+        msg = f"{owner}: T must be finite and > 0, got {fmt_values(T_arr[:5].tolist())}."
         raise ParameterError(msg)
-    rng = _random_generator(random_state, owner)
+    rng = check_random_state(random_state, owner=owner)
 
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], size=n)
     p = np.clip(rng.beta(params["a"], params["b"], size=n), 1e-12, 1.0)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, SchemaError, _fmt_values
+from ._validation import fmt_values, require_frame, require_numeric
+from .errors import ParameterError, SchemaError
 from .groups import _check_rules
-from .schema import require_frame, require_numeric
 
 __all__ = [
     "ContentRules",
@@ -148,8 +148,8 @@ def content_needs(
     if not present:
         msg = (
             f"{owner}: the profile has none of the z-score columns the rules use "
-            f"({_fmt_values(sorted(wanted), 12)}). The profile has: "
-            f"{_fmt_values([str(c) for c in profile.columns], 20)}. Pass the output of "
+            f"({fmt_values(sorted(wanted), 12)}). The profile has: "
+            f"{fmt_values([str(c) for c in profile.columns], 20)}. Pass the output of "
             "kq.profile_segments with these features, or rules for your columns."
         )
         raise SchemaError(msg)

@@ -8,7 +8,7 @@ first few ids) and say how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -76,92 +76,3 @@ class DataFileNotFoundError(KequnError, FileNotFoundError):
 
 class NotFittedError(KequnError, AttributeError):
     """A model was used before ``fit``: call ``.fit(...)`` first."""
-
-
-def _fmt_values(values: Iterable[Any], limit: int = 5) -> str:
-    """Format up to ``limit`` values for an error message, with a count of the rest."""
-    values = list(values)
-    shown = ", ".join(repr(v) for v in values[:limit])
-    rest = len(values) - limit
-    return f"{shown}, … ({rest} more)" if rest > 0 else shown
-
-
-def check_option(value: Any, options: Iterable[Any], *, name: str, owner: str) -> Any:
-    """Raise :class:`ParameterError` unless ``value`` is one of ``options``.
-
-    Strings are compared case-insensitively; the canonical spelling from ``options`` is returned.
-    """
-    options = list(options)
-    if isinstance(value, str):
-        for opt in options:
-            if isinstance(opt, str) and opt.lower() == value.lower():
-                return opt
-    elif value in options:
-        return value
-    msg = (
-        f"{owner}: {name}={value!r} is not supported. "
-        f"Use one of: {', '.join(repr(o) for o in options)}."
-    )
-    raise ParameterError(msg)
-
-
-def check_int(
-    value: Any,
-    *,
-    name: str,
-    owner: str,
-    low: int | None = None,
-    high: int | None = None,
-) -> int:
-    """Raise :class:`ParameterError` unless ``value`` is an integer within ``[low, high]``."""
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        msg = f"{owner}: {name} must be an integer, got {value!r} ({type(value).__name__})."
-        raise ParameterError(msg)
-    value = int(value)
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = (
-            f"between {low} and {high}"
-            if low is not None and high is not None
-            else (f">= {low}" if low is not None else f"<= {high}")
-        )
-        msg = f"{owner}: {name} must be {bounds}, got {value}."
-        raise ParameterError(msg)
-    return value
-
-
-def check_number(
-    value: Any,
-    *,
-    name: str,
-    owner: str,
-    low: float | None = None,
-    high: float | None = None,
-    low_inclusive: bool = True,
-    high_inclusive: bool = True,
-) -> float:
-    """Raise :class:`ParameterError` unless ``value`` is a finite real number within bounds."""
-    import math
-    import numbers
-
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        msg = f"{owner}: {name} must be a finite number, got {value!r}."
-        raise ParameterError(msg)
-    value = float(value)
-    bad_low = low is not None and (value < low if low_inclusive else value <= low)
-    bad_high = high is not None and (value > high if high_inclusive else value >= high)
-    if bad_low or bad_high:
-        lo = "" if low is None else ("[" if low_inclusive else "(") + f"{low}"
-        hi = "" if high is None else f"{high}" + ("]" if high_inclusive else ")")
-        rng = f"{lo}, {hi}" if low is not None and high is not None else (lo or hi)
-        word = "in" if low is not None and high is not None else (">=" if low is not None else "<=")
-        if low is not None and high is None:
-            word = ">=" if low_inclusive else ">"
-            rng = f"{low}"
-        if high is not None and low is None:
-            word = "<=" if high_inclusive else "<"
-            rng = f"{high}"
-        msg = f"{owner}: {name} must be {word} {rng}, got {value}."
-        raise ParameterError(msg)
-    return value

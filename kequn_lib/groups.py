@@ -39,8 +39,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, SchemaError, _fmt_values, check_int, check_number
-from .schema import require_columns, require_frame, require_numeric
+from ._validation import (
+    check_int,
+    check_number,
+    check_random_state,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from .errors import ParameterError, SchemaError
 
 __all__ = [
     "LAYER_LABELS",
@@ -81,8 +89,8 @@ def _resolve_by(data: pd.DataFrame, by: Any, *, owner: str, name: str = "by") ->
                 msg = (
                     f"{owner}: {name} is a Series whose index does not match the data "
                     f"({len(by)} labels for {len(data)} rows; {len(lacking)} row(s) without a "
-                    f"label, e.g. [{_fmt_values(lacking)}]; {len(extra)} label(s) for unknown "
-                    f"rows, e.g. [{_fmt_values(extra)}]). Pass labels computed on this very "
+                    f"label, e.g. [{fmt_values(lacking)}]; {len(extra)} label(s) for unknown "
+                    f"rows, e.g. [{fmt_values(extra)}]). Pass labels computed on this very "
                     "table, e.g. pd.Series(pipe.fit_predict(data), index=data.index)."
                 )
                 raise ParameterError(msg)
@@ -108,7 +116,7 @@ def _resolve_by(data: pd.DataFrame, by: Any, *, owner: str, name: str = "by") ->
         rows = data.index[missing]
         msg = (
             f"{owner}: {name} has {int(missing.sum())} missing label(s), first at index "
-            f"[{_fmt_values(rows)}]. Every customer needs a segment; fill or drop these rows."
+            f"[{fmt_values(rows)}]. Every customer needs a segment; fill or drop these rows."
         )
         raise SchemaError(msg, column=by if isinstance(by, str) else None, rows=list(rows))
     out = labels.copy()
@@ -158,16 +166,6 @@ def _feature_matrix(
     return X, cols
 
 
-def _rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    try:
-        return np.random.default_rng(random_state)
-    except (TypeError, ValueError) as err:
-        msg = (
-            f"random_state must be None, an int or a numpy Generator, got {random_state!r}."
-        )
-        raise ParameterError(msg) from err
 
 
 # --- Dunbar groups ------------------------------------------------------------------------------
@@ -383,7 +381,7 @@ def dunbar_groups(
                             high=max_size)
     labels = _resolve_by(data, by, owner=owner)
     X, _cols = _feature_matrix(data, features, money, owner=owner)
-    rng = _rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
 
     seg_codes, seg_uniques = pd.factorize(labels, sort=True)
     seg_sizes = np.bincount(seg_codes, minlength=len(seg_uniques)).astype("int64")
@@ -393,7 +391,7 @@ def dunbar_groups(
     if len(narrow):
         msg = (
             f"{owner}: {len(narrow)} segment(s) cannot be split into groups of {min_size} to "
-            f"{max_size} (sizes {_fmt_values(seg_sizes[narrow].tolist())}); their groups keep "
+            f"{max_size} (sizes {fmt_values(seg_sizes[narrow].tolist())}); their groups keep "
             f"at most {max_size} members but fall below {min_size} and are flagged "
             f"'band_too_narrow'. Use max_size >= 2 * min_size - 1 to avoid this."
         )
@@ -529,7 +527,7 @@ def dunbar_dispersion(
         group_s = _resolve_by(data, groups, owner=owner, name="groups")
         seg_s = pd.Series("all", index=data.index)
     X, _ = _feature_matrix(data, features, money, owner=owner)
-    rng = _rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     gcodes, guniq = pd.factorize(group_s)
     scodes, suniq = pd.factorize(seg_s, sort=True)
     m = len(guniq)
@@ -838,7 +836,7 @@ def layer_funnel(
         rows = data.index[bad]
         msg = (
             f"{owner}: {int(bad.sum())} layer value(s) are not one of {list(LAYER_LABELS)}, "
-            f"first at index [{_fmt_values(rows)}]: [{_fmt_values(lay[bad].tolist())}]. "
+            f"first at index [{fmt_values(rows)}]: [{fmt_values(lay[bad].tolist())}]. "
             "Pass the output of kq.relationship_layers."
         )
         raise ParameterError(msg)

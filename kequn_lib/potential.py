@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, SchemaError, _fmt_values, check_number
-from .schema import require_columns, require_frame, require_numeric
+from ._validation import check_number, fmt_values, require_columns, require_frame, require_numeric
+from .errors import ParameterError, SchemaError
 
 __all__ = [
     "VALUE_QUADRANTS",
@@ -64,16 +64,16 @@ def _check_feature_list(features: Any, target: str, owner: str) -> list[str]:
         raise ParameterError(msg)
     bad_type = [f for f in features if not isinstance(f, str)]
     if bad_type:
-        msg = f"{owner}: feature names must be strings, got {_fmt_values(bad_type)}."
+        msg = f"{owner}: feature names must be strings, got {fmt_values(bad_type)}."
         raise ParameterError(msg)
     dup = sorted({f for f in features if features.count(f) > 1})
     if dup:
-        msg = f"{owner}: features repeat: {_fmt_values(dup)}. List each column once."
+        msg = f"{owner}: features repeat: {fmt_values(dup)}. List each column once."
         raise ParameterError(msg)
     truth = [f for f in features if f.startswith("true_")]
     if truth:
         msg = (
-            f"{owner}: features {_fmt_values(truth)} are synthetic ground truth (true_*), which "
+            f"{owner}: features {fmt_values(truth)} are synthetic ground truth (true_*), which "
             "a method must never read. Remove them from features; use them only to check the "
             "estimate afterwards."
         )
@@ -112,7 +112,7 @@ def _design_matrix(
                     rows = s.index[cat.isna()]
                     msg = (
                         f"{owner}: categorical feature {col!r} has {len(rows)} missing value(s), "
-                        f"first at index [{_fmt_values(rows)}]. Pass na_category='missing' to "
+                        f"first at index [{fmt_values(rows)}]. Pass na_category='missing' to "
                         "treat them as their own level, fill them, or drop the feature."
                     )
                     raise SchemaError(msg, column=col, rows=list(rows))
@@ -257,7 +257,7 @@ def estimate_wallet(
         log_features = list(log_features)
         stray = [f for f in log_features if f not in features]
         if stray:
-            msg = f"{owner}: log_features {_fmt_values(stray)} are not among features {features}."
+            msg = f"{owner}: log_features {fmt_values(stray)} are not among features {features}."
             raise ParameterError(msg)
     require_columns(data, [*features, target], owner=owner)
     y_money = require_numeric(data, target, owner=owner, nonnegative=True)

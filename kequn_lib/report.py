@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ._display import KEY_FIGURES_MIME
-from .errors import KequnError, ParameterError, _fmt_values
+from ._validation import fmt_values
+from .errors import KequnError, ParameterError
 
 __all__ = ["Chapter", "ReportError", "build", "execute_notebook", "list_chapters", "main"]
 
@@ -479,7 +480,7 @@ def build(
     if only:
         chapters = [c for c in chapters if any(c.path.name.startswith(o) for o in only)]
         if not chapters:
-            names = _fmt_values([c.path.stem for c in list_chapters(notebooks)], 20)
+            names = fmt_values([c.path.stem for c in list_chapters(notebooks)], 20)
             msg = (
                 f"build: no notebook matches only={list(only)!r}. Pass prefixes of the chapter "
                 f"file names ({names}), e.g. only=['01']."
@@ -490,8 +491,8 @@ def build(
     unknown = sorted(set(params) - declared)
     if unknown:
         msg = (
-            f"build: parameter(s) {_fmt_values(unknown)} are not declared by any notebook. "
-            f"Declared parameters: {_fmt_values(sorted(declared), 20)}."
+            f"build: parameter(s) {fmt_values(unknown)} are not declared by any notebook. "
+            f"Declared parameters: {fmt_values(sorted(declared), 20)}."
         )
         raise ParameterError(msg)
 

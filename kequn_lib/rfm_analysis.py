@@ -19,8 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
-from .schema import require_columns, require_frame, require_numeric
+from ._validation import (
+    check_int,
+    check_option,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from .errors import ParameterError, SchemaError
 from .tiering import _kind
 
 __all__ = [
@@ -55,7 +62,7 @@ def _parse_dates(s: pd.Series, *, owner: str, column: str) -> np.ndarray:
         rows = s.index[bad]
         msg = (
             f"{owner}: column {column!r} has {int(bad.sum())} missing or unparseable date(s), "
-            f"first at index [{_fmt_values(rows)}] with values [{_fmt_values(s[bad].tolist())}]. "
+            f"first at index [{fmt_values(rows)}] with values [{fmt_values(s[bad].tolist())}]. "
             "Fix or drop these rows, or parse the column with pd.to_datetime(..., format=...)."
         )
         raise SchemaError(msg, column=column, rows=list(rows))
@@ -95,7 +102,7 @@ def _rfm_columns(
         rows = ids.index[ids.isna().to_numpy()]
         msg = (
             f"{owner}: column {customer_col!r} has {len(rows)} missing id(s), first at index "
-            f"[{_fmt_values(rows)}]. Every transaction needs a customer id."
+            f"[{fmt_values(rows)}]. Every transaction needs a customer id."
         )
         raise SchemaError(msg, column=customer_col, rows=list(rows))
     amount = require_numeric(frame, amount_col, owner=owner).to_numpy()
@@ -428,7 +435,7 @@ def rfm_segments(
             rows = scores.index[out_of_range]
             msg = (
                 f"{owner}: column {c!r} must hold scores 1..{bins} (bins={bins}); "
-                f"{int(out_of_range.sum())} row(s) fail, first at index [{_fmt_values(rows)}]. "
+                f"{int(out_of_range.sum())} row(s) fail, first at index [{fmt_values(rows)}]. "
                 "Pass the same bins as to rfm_scores."
             )
             raise SchemaError(msg, column=c, rows=list(rows))

@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import KequnError, ParameterError, SchemaError, _fmt_values, check_int, check_option
-from .schema import missing_columns_error
+from ._validation import check_int, check_option, check_seed, fmt_values, missing_columns_error
+from .errors import KequnError, ParameterError, SchemaError
 
 __all__ = [
     "fit_on_partitions",
@@ -146,9 +146,9 @@ def _schema_diff(a: Any, b: Any) -> str:
     only_a = [n for n in a.names if n not in names_b]
     only_b = [n for n in b.names if n not in names_a]
     if only_a:
-        parts.append(f"only in the first: {_fmt_values(only_a)}")
+        parts.append(f"only in the first: {fmt_values(only_a)}")
     if only_b:
-        parts.append(f"only in the second: {_fmt_values(only_b)}")
+        parts.append(f"only in the second: {fmt_values(only_b)}")
     for name in a.names:
         if name in names_b and not a.field(name).type.equals(b.field(name).type):
             parts.append(f"column {name!r} is {a.field(name).type} vs {b.field(name).type}")
@@ -305,7 +305,7 @@ def _id_index(ids: list[np.ndarray], id_col: str, *, owner: str) -> pd.Index:
         dup = index[index.duplicated()].unique()
         msg = (
             f"{owner}: column {id_col!r} of the Parquet files must be unique (one row per "
-            f"customer), but {len(dup)} value(s) repeat: [{_fmt_values(dup)}]. De-duplicate the "
+            f"customer), but {len(dup)} value(s) repeat: [{fmt_values(dup)}]. De-duplicate the "
             "files, or pass id_col=None for a long table (the result is then indexed by row "
             "number)."
         )
@@ -770,7 +770,7 @@ def _pareto_parquet(
     source: Any, *, column: str | None, cuts: Any, labels: Any, id_col: str | None
 ) -> pd.Series:
     """:func:`kequn_lib.pareto_tiers` over Parquet files: three streaming passes, see Notes."""
-    from .schema import require_numeric
+    from ._validation import require_numeric
 
     owner = "pareto_tiers"
     if column is None:
@@ -805,7 +805,7 @@ def _pareto_parquet(
 
 
 def _dask_values(part: pd.Series, column: str) -> np.ndarray:
-    from .schema import require_numeric
+    from ._validation import require_numeric
 
     return require_numeric(part.to_frame(name=column), column, owner="pareto_tiers").to_numpy()
 
@@ -851,11 +851,7 @@ def _pareto_dask(data: Any, *, column: str | None, cuts: Any, labels: Any) -> An
 
 
 def _seed(random_state: Any) -> int:
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**63))
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**63))
-    return int(check_int(random_state, name="random_state", owner="sample_partitions", low=0))
+    return check_seed(random_state, owner="sample_partitions")
 
 
 _ALL = "<all rows>"

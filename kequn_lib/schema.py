@@ -7,19 +7,18 @@ The *customer table* has one row per customer and is the common currency of the 
 that names the column, the rule and the first offending rows. Columns are documented, with units
 and Chinese terms, in the data dictionary (``data/README.md``).
 
-The small ``require_*`` helpers are used by the analysis modules to check only what they need.
+The small ``require_*`` helpers that analysis modules use to check only what they need live in
+``kequn_lib._validation``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputTypeError, SchemaError, _fmt_values
+from ._validation import fmt_values, missing_columns_error, require_columns, require_frame
+from .errors import SchemaError
 
 __all__ = [
     "CUSTOMER_SCHEMA",
@@ -130,7 +129,7 @@ def _schema_error(err: pa.errors.SchemaErrors, table: str, data: pd.DataFrame) -
     n = len(sub)
     msg = (
         f"{table}: {where} {what}; {n} row(s) fail, first at index "
-        f"[{_fmt_values(rows)}] with values [{_fmt_values(values)}]. "
+        f"[{fmt_values(rows)}] with values [{fmt_values(values)}]. "
         "Fix or drop these rows before calling kequn."
     )
     return SchemaError(msg, column=column, rows=rows)
@@ -212,101 +211,3 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "transaction log", data) from None
     return data
-
-
-# --- helpers used by every analysis module ---------------------------------------------------
-
-
-def require_frame(data: Any, *, owner: str) -> pd.DataFrame:
-    """Raise a :class:`KequnError` (also a ``TypeError``) unless ``data`` is a DataFrame."""
-    if not isinstance(data, pd.DataFrame):
-        msg = (
-            f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
-            "Pass a table with one row per customer (or per event)."
-        )
-        raise InputTypeError(msg)
-    return data
-
-
-
-def missing_columns_error(missing: Iterable[str], data: pd.DataFrame, *, owner: str) -> SchemaError:
-    """Build the :class:`SchemaError` for absent columns, listing the columns that are present."""
-    missing = list(missing)
-    present = [str(c) for c in data.columns]
-    msg = (
-        f"{owner}: missing column(s) {_fmt_values(missing, 10)}. "
-        f"The table has: {_fmt_values(present, 30)}. "
-        "Rename your columns (see the data dictionary, data/README.md) or pass the column name "
-        "as a keyword argument."
-    )
-    return SchemaError(msg, column=missing[0] if missing else None)
-
-
-def require_columns(data: pd.DataFrame, columns: Iterable[str], *, owner: str) -> None:
-    """Raise :class:`SchemaError` naming every column of ``columns`` that ``data`` lacks."""
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise missing_columns_error(missing, data, owner=owner)
-
-
-def require_numeric(
-    data: pd.DataFrame,
-    column: str,
-    *,
-    owner: str,
-    nonnegative: bool = False,
-    allow_nan: bool = False,
-) -> pd.Series:
-    """Return ``data[column]`` as float64 after checking it is numeric, finite and (optionally)
-    non-negative; raise :class:`SchemaError` naming the first offending rows otherwise."""
-    require_columns(data, [column], owner=owner)
-    s = data[column]
-    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        try:
-            converted = pd.to_numeric(s, errors="coerce")
-        except (TypeError, ValueError):  # nested or unsized objects: none of them is a number
-            converted = pd.Series(np.nan, index=s.index)
-        bad = converted.isna() & s.notna()
-        rows = s.index[bad]
-        if not bad.any():
-            msg = (
-                f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype} (numbers "
-                "stored as text). Convert it with pd.to_numeric first."
-            )
-            raise SchemaError(msg, column=column)
-        msg = (
-            f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype}; "
-            f"{int(bad.sum())} value(s) are not numbers, first at index [{_fmt_values(rows)}]: "
-            f"[{_fmt_values(s[bad].tolist())}]. Convert it with pd.to_numeric first."
-        )
-        raise SchemaError(msg, column=column, rows=list(rows))
-    values = s.astype("float64")
-    arr = values.to_numpy()
-    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
-    if nonnegative:
-        bad |= arr < 0
-    if bad.any():
-        rows = s.index[bad]
-        rule = "finite" + (" and non-negative" if nonnegative else "")
-        rule += "" if allow_nan else " (no NaN)"
-        msg = (
-            f"{owner}: column {column!r} must be {rule}; {int(bad.sum())} row(s) fail, first at "
-            f"index [{_fmt_values(rows)}] with values [{_fmt_values(arr[bad].tolist())}]. "
-            "Fix or drop these rows first."
-        )
-        raise SchemaError(msg, column=column, rows=list(rows))
-    return values
-
-
-def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:
-    """Raise :class:`SchemaError` if ``data[column]`` has repeated values, naming them."""
-    require_columns(data, [column], owner=owner)
-    dup = data[column].duplicated(keep=False)
-    if dup.any():
-        values = data.loc[dup, column].unique()
-        msg = (
-            f"{owner}: column {column!r} must be unique (one row per customer), but "
-            f"{len(values)} value(s) repeat: [{_fmt_values(values)}] at index "
-            f"[{_fmt_values(data.index[dup])}]. Aggregate or de-duplicate the table first."
-        )
-        raise SchemaError(msg, column=column, rows=list(data.index[dup]))

@@ -25,9 +25,17 @@ import numpy as np
 import pandas as pd
 
 from ._resources import data_path
-from .errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
+from ._validation import (
+    check_int,
+    check_option,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+    require_unique,
+)
+from .errors import ParameterError, SchemaError
 from .scale import _source_kind
-from .schema import require_columns, require_frame, require_numeric, require_unique
 
 __all__ = [
     "Concentration",
@@ -732,7 +740,7 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
             dup = s.index[s.index.duplicated(keep=False)].unique()
             msg = (
                 f"{owner}: {which} has repeated customer ids in its index: "
-                f"[{_fmt_values(dup)}]. Pass one tier per customer."
+                f"[{fmt_values(dup)}]. Pass one tier per customer."
             )
             raise SchemaError(msg, column=id_col, rows=list(dup))
     else:
@@ -750,7 +758,7 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     if s.isna().any():
         rows = s.index[s.isna().to_numpy()]
         msg = f"{owner}: {which} has {len(rows)} missing tier(s), first for ids "
-        msg += f"[{_fmt_values(rows)}]."
+        msg += f"[{fmt_values(rows)}]."
         raise SchemaError(msg, column=column, rows=list(rows))
     return s
 

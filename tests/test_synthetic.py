@@ -116,7 +116,7 @@ def test_single_bank_and_case_insensitive():
         ({"n": "100"}, "n must be an integer"),
         ({"n": True}, "n must be an integer"),
         ({"bank": "HSBC"}, "'ICBC', 'ABC', 'CCB', 'BOC'"),
-        ({"random_state": "seed"}, "random_state must be an int"),
+        ({"random_state": "seed"}, "random_state must be None, a non-negative int"),
     ],
 )
 def test_make_customers_bad_input(kwargs, fragment):

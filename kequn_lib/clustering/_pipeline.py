@@ -19,8 +19,17 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.metaestimators import available_if
 
-from ..errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
-from ..schema import MONEY_COLUMNS, require_columns, require_frame, require_numeric
+from .._validation import (
+    check_int,
+    check_option,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+    sklearn_random_state,
+)
+from ..errors import ParameterError, SchemaError
+from ..schema import MONEY_COLUMNS
 
 # Records keep the logger name of the former single-file module.
 log = logging.getLogger(__package__)
@@ -191,7 +200,7 @@ class SegmentPreparer(ColumnTransformer):
             msg = (
                 "segment_pipeline: no usable feature columns. The default selection found no "
                 "numeric or categorical column that varies; pass numeric=, money= or "
-                f"categorical=. The table has: {_fmt_values(list(map(str, X.columns)), 30)}."
+                f"categorical=. The table has: {fmt_values(list(map(str, X.columns)), 30)}."
             )
             raise SchemaError(msg)
         return out
@@ -321,15 +330,12 @@ class SegmentPipeline(Pipeline):
         return pd.Series(np.asarray(labels, dtype="int64"), index=X.index, name="segment")
 
 
-def _seed(random_state: _RandomState) -> int | None:
-    if random_state is None:
-        return None
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    msg = f"random_state must be an int, a numpy Generator or None, got {random_state!r}."
-    raise ParameterError(msg)
+def _seed(random_state: _RandomState, owner: str = "segment_pipeline") -> int | None:
+    """The ``random_state`` to hand to a scikit-learn model (see ``sklearn_random_state``)."""
+    seed = sklearn_random_state(random_state, owner=owner)
+    if isinstance(seed, np.random.RandomState):  # keep pipelines clonable and repeatable
+        return int(seed.randint(0, 2**31 - 1))
+    return seed
 
 
 def _columns_arg(value: Any, name: str) -> list[str] | None:
@@ -362,7 +368,7 @@ def _make_model(algorithm: str, n_clusters: int, seed: int | None, params: dict)
     unknown = sorted(set(kwargs) - set(valid))
     if unknown:
         msg = (
-            f"segment_pipeline: {cls.__name__} has no parameter(s) {_fmt_values(unknown)}. "
+            f"segment_pipeline: {cls.__name__} has no parameter(s) {fmt_values(unknown)}. "
             f"Valid parameters: {', '.join(sorted(valid))}."
         )
         raise ParameterError(msg)
@@ -467,7 +473,7 @@ def segment_pipeline(
         named = [c for v in cols.values() for c in v]
         dup = sorted({c for c in named if named.count(c) > 1})
         if dup:
-            msg = f"{owner}: column(s) {_fmt_values(dup)} appear in more than one column list."
+            msg = f"{owner}: column(s) {fmt_values(dup)} appear in more than one column list."
             raise ParameterError(msg)
         if not named:
             raise ParameterError(f"{owner}: the column lists are all empty; name some columns.")

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError, _fmt_values
-from ..schema import require_columns, require_frame, require_numeric
+from .._validation import fmt_values, require_columns, require_frame, require_numeric
+from ..errors import SchemaError
 from ._pipeline import DEFAULT_MONEY, _columns_arg, _is_id_or_truth, _is_numberlike
 
 # --- profiles and personas ----------------------------------------------------------------------
@@ -161,14 +161,14 @@ def profile_segments(
     if lab.isna().any():
         rows = lab.index[lab.isna()]
         msg = (f"{owner}: {len(rows)} customer(s) have no segment label, first at index "
-               f"[{_fmt_values(rows)}]. Label every customer.")
+               f"[{fmt_values(rows)}]. Label every customer.")
         raise SchemaError(msg, rows=list(rows))
     if features is None:
         features = [c for c in data.columns
                     if not _is_id_or_truth(c) and _is_numberlike(data[c])]
         if not features:
             msg = (f"{owner}: data has no number or boolean column to profile; pass features=. "
-                   f"The table has: {_fmt_values(list(map(str, data.columns)), 30)}.")
+                   f"The table has: {fmt_values(list(map(str, data.columns)), 30)}.")
             raise SchemaError(msg)
     else:
         features = _columns_arg(features, "features") or []

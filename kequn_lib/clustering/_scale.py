@@ -9,8 +9,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from ..errors import ParameterError, check_int
-from ..schema import require_columns, require_frame
+from .._validation import check_int, check_random_state, require_columns, require_frame
+from ..errors import ParameterError
 from ._pipeline import (
     _check_rows,
     _progress,
@@ -87,7 +87,7 @@ def fit_on_sample(
     _check_rows(data, owner)
     pipeline = _require_pipeline(pipeline, owner)
     sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     n = len(data)
     if n <= sample_size:
         sample = data

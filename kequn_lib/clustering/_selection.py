@@ -23,7 +23,8 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
-from ..errors import ParameterError, SchemaError, _fmt_values, check_int, check_option
+from .._validation import check_int, check_option, check_random_state, fmt_values
+from ..errors import ParameterError, SchemaError
 from ._pipeline import (
     SegmentPipeline,
     _check_rows,
@@ -162,7 +163,7 @@ def choose_k(
         raise ParameterError(f"{owner}: rule='bic' needs algorithm='gmm'.")
     if sample_size is not None:
         sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
 
     probe = clone(pipeline)
     probe.set_params(**{f"model__{kp}": max(ks)})
@@ -313,8 +314,8 @@ def stability(
     n_boot = check_int(n_boot, name="n_boot", owner=owner, low=2)
     if sample_size is not None:
         sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
-    rng = np.random.default_rng(random_state)
-    base_seed = _seed(random_state)
+    rng = check_random_state(random_state, owner=owner)
+    base_seed = _seed(random_state, owner)
     base_seed = 0 if base_seed is None else base_seed
     work = data.iloc[_sample_index(len(data), sample_size, rng)]
     reference = clone(pipeline).fit_predict(work)
@@ -410,7 +411,7 @@ def _as_labels(x: Any, name: str, owner: str) -> pd.Series:
         rows = s.index[s.isna()]
         msg = (
             f"{owner}: {name} has {len(rows)} missing label(s), first at index "
-            f"[{_fmt_values(rows)}]. Give every customer a label (e.g. fillna('unknown'))."
+            f"[{fmt_values(rows)}]. Give every customer a label (e.g. fillna('unknown'))."
         )
         raise SchemaError(msg, rows=list(rows))
     return s
@@ -463,7 +464,7 @@ def compare_partitions(a: Any, b: Any) -> PartitionComparison:
                 extra = sa.index.symmetric_difference(sb.index)
                 msg = (
                     f"{owner}: a and b cover different customers ({len(sa)} vs {len(sb)} rows; "
-                    f"{len(extra)} index label(s) in only one, e.g. [{_fmt_values(extra)}]). "
+                    f"{len(extra)} index label(s) in only one, e.g. [{fmt_values(extra)}]). "
                     "Label the same table twice, or align them first."
                 )
                 raise SchemaError(msg, rows=list(extra))

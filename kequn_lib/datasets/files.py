@@ -23,14 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import (
-    DataFileNotFoundError,
-    KequnError,
-    ParameterError,
-    SchemaError,
-    _fmt_values,
-    check_option,
-)
+from .._validation import check_option, fmt_values
+from ..errors import DataFileNotFoundError, KequnError, ParameterError, SchemaError
 from ..schema import (
     COUNT_COLUMNS,
     FLAG_COLUMNS,
@@ -216,7 +210,7 @@ def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd
                 ):
                     msg = (
                         f"{owner}: {path} has no sheet {chosen!r}; its sheets are "
-                        f"{_fmt_values(names, 20)}. Pass sheet= one of them (name or position)."
+                        f"{fmt_values(names, 20)}. Pass sheet= one of them (name or position)."
                     )
                     raise _FileReadError(msg)
                 frame = pd.read_excel(book, sheet_name=chosen)
@@ -258,8 +252,8 @@ def _rename(
     absent = [k for k in columns if str(k) not in original and str(k).strip() not in stripped]
     if absent:
         msg = (
-            f"{owner}: columns= names {_fmt_values(absent, 10)}, not in {path.name}. The file "
-            f"has: {_fmt_values(original, 30)}."
+            f"{owner}: columns= names {fmt_values(absent, 10)}, not in {path.name}. The file "
+            f"has: {fmt_values(original, 30)}."
         )
         raise SchemaError(msg, column=str(absent[0]))
     lookup = {k.lower(): v for k, v in HEADER_PRESET.items()} if preset else {}
@@ -275,8 +269,8 @@ def _rename(
     if dup:
         sources = [c for c, n in zip(original, new_names, strict=True) if n in dup]
         msg = (
-            f"{owner}: in {path.name}, the columns {_fmt_values(sources, 10)} all map to "
-            f"{_fmt_values(dup)}. Keep one: pass columns= mapping the others to other names."
+            f"{owner}: in {path.name}, the columns {fmt_values(sources, 10)} all map to "
+            f"{fmt_values(dup)}. Keep one: pass columns= mapping the others to other names."
         )
         raise SchemaError(msg, column=dup[0])
     return frame.set_axis(new_names, axis=1), factors
@@ -287,9 +281,9 @@ def _rename(
 
 def _where(mask: pd.Series, rows_are_lines: bool) -> str:
     idx = list(mask.index[mask])
-    text = f"{len(idx)} row(s), first at index [{_fmt_values(idx)}]"
+    text = f"{len(idx)} row(s), first at index [{fmt_values(idx)}]"
     if rows_are_lines:
-        text += f" (file lines [{_fmt_values([i + 2 for i in idx])}])"
+        text += f" (file lines [{fmt_values([i + 2 for i in idx])}])"
     return text
 
 
@@ -363,7 +357,7 @@ def _bad_values(
     values = frame.loc[bad, col].tolist()
     msg = (
         f"{ctx['owner']}: {ctx['path'].name}, column {col!r}: {what}; {where}, values "
-        f"[{_fmt_values(values)}]. Fix these cells in the file (or drop the rows) and read again."
+        f"[{fmt_values(values)}]. Fix these cells in the file (or drop the rows) and read again."
     )
     return SchemaError(msg, column=col, rows=list(bad.index[bad]))
 
@@ -538,7 +532,7 @@ def read_customers(
     if "customer_id" not in data.columns:
         msg = (
             f"{owner}: {path.name} has no customer id column (客户号/客户编号 or customer_id); "
-            f"its columns are {_fmt_values([str(c) for c in frame.columns], 30)}. Pass "
+            f"its columns are {fmt_values([str(c) for c in frame.columns], 30)}. Pass "
             "columns={'<your id column>': 'customer_id'}."
         )
         raise SchemaError(msg, column="customer_id")

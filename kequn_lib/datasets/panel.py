@@ -5,24 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, check_int, check_number
-from ..schema import require_frame, require_numeric, require_unique
+from .._validation import (
+    check_int,
+    check_number,
+    check_random_state,
+    require_frame,
+    require_numeric,
+    require_unique,
+)
+from ..errors import ParameterError
 
 __all__ = ["make_panel"]
 
 _BALANCES = ("deposit_balance", "wealth_balance")
 
 
-def _rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or (
-        isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    msg = "make_panel: random_state must be an int, a numpy Generator or None, "
-    msg += f"got {random_state!r}."
-    raise ParameterError(msg)
 
 
 def make_panel(
@@ -112,7 +109,7 @@ def make_panel(
     except (TypeError, ValueError):
         msg = f"{owner}: start={start!r} is not a quarter; use a label such as '2024Q1'."
         raise ParameterError(msg) from None
-    rng = _rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     carried = [c for c in _BALANCES if c in customers.columns]
     shares = {}
     with np.errstate(invalid="ignore", divide="ignore"):

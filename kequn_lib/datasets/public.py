@@ -26,13 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import (
-    DataUnavailableError,
-    KequnError,
-    ParameterError,
-    _fmt_values,
-    check_option,
-)
+from .._validation import check_option, fmt_values
+from ..errors import DataUnavailableError, KequnError, ParameterError
 from ..schema import validate_customers
 
 __all__ = [
@@ -577,8 +572,8 @@ def load_bank_marketing(
 
 def _whole_numbers(raw: pd.DataFrame, column: str, *, owner: str) -> pd.Series:
     """Return ``raw[column]`` as float64 after checking it holds finite whole numbers."""
+    from .._validation import require_numeric
     from ..errors import SchemaError
-    from ..schema import require_numeric
 
     values = require_numeric(raw, column, owner=owner)
     frac = values != values.round()
@@ -586,8 +581,8 @@ def _whole_numbers(raw: pd.DataFrame, column: str, *, owner: str) -> pd.Series:
         rows = values.index[frac]
         msg = (
             f"{owner}: column {column!r} must hold whole numbers (a count, an age or a code); "
-            f"{int(frac.sum())} row(s) do not, first at index [{_fmt_values(rows)}] with values "
-            f"[{_fmt_values(values[frac].tolist())}]. Pass the file's columns unchanged."
+            f"{int(frac.sum())} row(s) do not, first at index [{fmt_values(rows)}] with values "
+            f"[{fmt_values(values[frac].tolist())}]. Pass the file's columns unchanged."
         )
         raise SchemaError(msg, column=column, rows=list(rows))
     return values
@@ -648,7 +643,7 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
     0  1200.0        0.0      True
     1     0.0      300.0     False
     """
-    from ..schema import require_columns, require_frame, require_numeric
+    from .._validation import require_columns, require_frame, require_numeric
 
     owner = "bank_marketing_customers"
     require_frame(raw, owner=owner)
@@ -980,7 +975,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
     0  20000.0        3913.0  university
     1  50000.0           0.0         NaN
     """
-    from ..schema import require_columns, require_frame, require_numeric
+    from .._validation import require_columns, require_frame, require_numeric
 
     owner = "credit_default_customers"
     require_frame(raw, owner=owner)

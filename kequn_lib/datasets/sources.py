@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import check_option
+from .._validation import check_option
 
 __all__ = ["DATA_SOURCES", "load_customers"]
 

@@ -16,14 +16,22 @@ them only to check how well a method recovers the truth.
 from __future__ import annotations
 
 import logging
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, _fmt_values, check_int, check_option
-from ..schema import require_columns, require_frame, require_numeric, require_unique
+from .._validation import (
+    check_int,
+    check_option,
+    check_random_state,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+    require_unique,
+)
+from ..errors import ParameterError
 
 __all__ = ["BANKS", "PERSONAS", "make_customers", "make_transactions"]
 
@@ -175,18 +183,6 @@ TRANSACTION_KINDS = (
 CHANNELS = ("app", "branch", "atm", "rm")
 
 
-def _rng(random_state: int | np.random.Generator | None, owner: str) -> np.random.Generator:
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ParameterError(f"{owner}: random_state must be >= 0, got {random_state}.")
-        return np.random.default_rng(int(random_state))
-    msg = (
-        f"{owner}: random_state must be an int, a numpy Generator or None, "
-        f"got {random_state!r}."
-    )
-    raise ParameterError(msg)
 
 
 def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -274,7 +270,7 @@ def make_customers(
     owner = "make_customers"
     n = check_int(n, name="n", owner=owner, low=1)
     bank = check_option(bank, ["mixed", *BANKS], name="bank", owner=owner)
-    rng = _rng(random_state, owner)
+    rng = check_random_state(random_state, owner=owner)
     log.debug("generating %d customers (bank=%s)", n, bank)
 
     # --- who: bank, persona, kind --------------------------------------------------------------
@@ -496,7 +492,7 @@ def make_transactions(
         raise ParameterError(msg) from None
     if pd.isna(start_ts):
         raise ParameterError(f"{owner}: start must be a date, got {start!r}.")
-    rng = _rng(random_state, owner)
+    rng = check_random_state(random_state, owner=owner)
 
     def col(name: str) -> np.ndarray:
         if name not in customers:
@@ -567,5 +563,5 @@ def make_transactions(
     )
     if (log_df["amount"] <= 0).any():  # pragma: no cover - amounts are >= 10 by construction
         bad = log_df.index[log_df["amount"] <= 0]
-        raise ParameterError(f"{owner}: internal error, non-positive amounts at {_fmt_values(bad)}")
+        raise ParameterError(f"{owner}: internal error, non-positive amounts at {fmt_values(bad)}")
     return log_df

@@ -17,8 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ..errors import ParameterError, _fmt_values, check_int, check_number
-from ..schema import require_columns, require_frame, require_numeric
+from .._validation import (
+    check_int,
+    check_number,
+    check_random_state,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from ..errors import ParameterError
 from ._facts import _ASSUMPTIONS, BANKS, UNIT_SCALE, _bank, _fact
 
 __all__ = [
@@ -94,7 +102,7 @@ class LoanSizeModel:
                ) -> np.ndarray:
         """Draw ``n`` loan sizes (CNY) as a float64 array."""
         n = check_int(n, name="n", owner="LoanSizeModel.sample", low=0)
-        rng = np.random.default_rng(random_state)
+        rng = check_random_state(random_state, owner="LoanSizeModel.sample")
         y = self._dist().rvs(size=n, random_state=rng)
         return np.clip(np.exp(np.asarray(y, dtype="float64")), self.lower, self.upper)
 
@@ -451,7 +459,7 @@ def simulate_loan_book(
     weights = a.borrower_type_weights if borrower_type_weights is None else borrower_type_weights
     weights = _check_weights(weights, owner=owner)
 
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     amount = size_model.sample(n, random_state=rng)
     if volume is not None:
         amount = _rescale_to_total(amount, volume, size_model.lower, size_model.upper)
@@ -509,7 +517,7 @@ def _book_bank(book: pd.DataFrame, *, owner: str) -> str:
     banks = pd.unique(book["bank"].astype(str))
     if len(banks) != 1:
         msg = (f"{owner}: expected a book of one bank, found {len(banks)}: "
-               f"[{_fmt_values(banks)}]. Split it by bank first.")
+               f"[{fmt_values(banks)}]. Split it by bank first.")
         raise ParameterError(msg)
     return _bank(banks[0], owner=owner)
 

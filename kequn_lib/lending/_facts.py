@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .._resources import data_path
-from ..errors import ParameterError, SchemaError, _fmt_values
-from ..schema import require_columns, require_frame
+from .._validation import fmt_values, require_columns, require_frame
+from ..errors import ParameterError, SchemaError
 
 __all__ = [
     "LendingAssumptions",
@@ -82,7 +82,7 @@ def _fail(table: str, frame: pd.DataFrame, mask: pd.Series, column: str, rule: s
         ids = frame.loc[mask, "fact_id"].tolist() if "fact_id" in frame else []
         msg = (
             f"{table}: {int(mask.sum())} row(s) break the rule '{rule}' (column {column!r}), "
-            f"first fact_id(s): [{_fmt_values(ids)}]. Correct the curated CSV in data/."
+            f"first fact_id(s): [{fmt_values(ids)}]. Correct the curated CSV in data/."
         )
         raise SchemaError(msg, column=column, rows=list(frame.index[mask]))
 

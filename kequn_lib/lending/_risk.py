@@ -17,8 +17,16 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from ..errors import ParameterError, SchemaError, _fmt_values, check_int, check_number
-from ..schema import require_columns, require_frame, require_numeric
+from .._validation import (
+    check_int,
+    check_number,
+    check_random_state,
+    fmt_values,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from ..errors import ParameterError, SchemaError
 from ._books import LoanSizeModel, _book, calibrate_loan_sizes
 from ._facts import _ASSUMPTIONS, _BANK_ALIASES, _BANK_ZH, _bank, _fact
 
@@ -380,7 +388,7 @@ def make_applicant_pool(
     b1 = check_number(slope, name="slope", owner=owner, low=0, low_inclusive=False)
     if size_model is None:
         size_model = calibrate_loan_sizes("WeBank")
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state, owner=owner)
     score = rng.standard_normal(n)
     return pd.DataFrame({
         "applicant_id": np.arange(n, dtype="int64"),
@@ -473,7 +481,7 @@ def approval_under_tolerance(
     if (p > 1).any():
         bad = data.index[p > 1]
         msg = (f"{owner}: column {pd_col!r} holds probabilities, but {len(bad)} row(s) exceed 1, "
-               f"first at index [{_fmt_values(bad)}]. Pass probabilities in [0, 1].")
+               f"first at index [{fmt_values(bad)}]. Pass probabilities in [0, 1].")
         raise SchemaError(msg, column=pd_col, rows=list(bad))
     n = len(score)
     order = np.argsort(-score, kind="stable")

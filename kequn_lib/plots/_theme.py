@@ -21,8 +21,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from ..errors import check_option
-from ..schema import require_columns, require_frame
+from .._validation import check_option, require_columns, require_frame
 from . import _docstrings
 
 __all__ = [
@@ -165,8 +164,8 @@ def _require_plot_data(
 ) -> None:
     """Check at the door that ``data`` has rows (if asked) and that ``numeric`` columns hold
     numbers (NaN allowed), so bad input raises a kequn error rather than a plotting traceback."""
+    from .._validation import require_numeric
     from ..errors import SchemaError
-    from ..schema import require_numeric
 
     if rows and len(data) == 0:
         raise SchemaError(f"{owner}: the table has no rows, so there is nothing to plot. "

@@ -19,8 +19,15 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..errors import ParameterError, SchemaError, check_int, check_option
-from ..schema import require_columns, require_frame, require_numeric
+from .._validation import (
+    check_int,
+    check_option,
+    check_random_state,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
+from ..errors import ParameterError, SchemaError
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 
@@ -221,7 +228,7 @@ def plot_segment_embedding(
     if sample_size is not None:
         sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
         if len(data) > sample_size:
-            pos = np.sort(np.random.default_rng(random_state).choice(
+            pos = np.sort(check_random_state(random_state, owner=owner).choice(
                 len(data), size=sample_size, replace=False))
             data, labels = data.iloc[pos], labels.iloc[pos]
     X = np.asarray(pipeline.named_steps["prepare"].transform(data), dtype=float)

@@ -8,8 +8,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
-from ..schema import require_columns, require_frame, require_numeric
 from . import _docstrings
 from ._theme import _get_ax
 

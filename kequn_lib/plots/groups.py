@@ -10,8 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from ..errors import check_int
-from ..schema import require_columns, require_frame
+from .._validation import check_int, require_columns, require_frame
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 

@@ -13,9 +13,9 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from ..lending import lending_facts
-from ..schema import require_columns, require_frame, require_numeric
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
 

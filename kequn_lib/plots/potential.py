@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .._validation import check_int, check_number, require_frame
 from ..bgnbd import BGNBD
-from ..errors import ParameterError, check_int, check_number
-from ..schema import require_frame
+from ..errors import ParameterError
 from . import _docstrings
 from ._theme import _get_ax
 

@@ -1,0 +1,426 @@
+"""Checks every public function runs at the door, in one place.
+
+- ``check_*`` validate an argument and return it in canonical form (:func:`check_option`,
+  :func:`check_int`, :func:`check_number`, :func:`check_random_state`, :func:`check_seed`,
+  :func:`sklearn_random_state`); a miss is a :class:`~kequn_lib.ParameterError` worded alike:
+  the owner, the parameter, what it must be and what it got.
+- ``require_*`` check a table (:func:`require_frame`, :func:`require_columns`,
+  :func:`require_numeric`, :func:`require_unique`); a miss is a :class:`~kequn_lib.SchemaError`
+  (or :class:`~kequn_lib.InputTypeError`) naming the column and the first offending rows.
+- :func:`fmt_values` formats offending values for a message; :func:`renamed_keywords` keeps an
+  old keyword name working, with a ``FutureWarning``, while users move to the new one.
+
+Random state
+------------
+:func:`check_random_state` follows scikit-learn's ``check_random_state`` semantics, adapted to
+the numpy ``Generator`` API the package draws with:
+
+- ``None``: draw from numpy's global ``RandomState`` singleton (``np.random.mtrand._rand``), as
+  scikit-learn does; ``np.random.seed(n)`` therefore makes a ``None`` run repeatable. The
+  Generator returned is seeded from one draw of the global state.
+- an integer: ``np.random.default_rng(seed)``; numpy decides which integers are seeds (negative
+  ones are not), and its refusal becomes a ``ParameterError``. ``bool`` is refused.
+- a ``np.random.Generator``: returned as is (draws advance it).
+- a ``np.random.RandomState``: a Generator seeded from one draw of it (so it advances, and the
+  same RandomState gives the same stream).
+
+:func:`sklearn_random_state` gives the value to pass to a scikit-learn estimator (``None``, an
+int or a RandomState passed through; a Generator becomes one int drawn from it) and
+:func:`check_seed` an int for code that needs one (e.g. one seed per Dask partition).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputTypeError, ParameterError, SchemaError
+
+__all__: list[str] = []  # private module: the helpers are for kequn's own modules
+
+#: The release that removes keyword names deprecated by :func:`renamed_keywords`.
+REMOVAL_RELEASE = "0.3.0"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RandomStateLike = int | np.random.Generator | np.random.RandomState | None
+
+#: Largest seed drawn from a Generator or RandomState (kept at 2**31 - 1 so seeds fit every API).
+_SEED_HIGH = 2**31 - 1
+
+
+# --- value formatting -------------------------------------------------------------------------
+
+
+def fmt_values(values: Iterable[Any], limit: int = 5) -> str:
+    """Format up to ``limit`` values for an error message, with a count of the rest.
+
+    Examples
+    --------
+    >>> fmt_values([1, 2, 3, 4, 5, 6, 7], limit=3)
+    '1, 2, 3, … (4 more)'
+    """
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    rest = len(values) - limit
+    return f"{shown}, … ({rest} more)" if rest > 0 else shown
+
+
+# --- arguments --------------------------------------------------------------------------------
+
+
+def check_option(value: Any, options: Iterable[Any], *, name: str, owner: str) -> Any:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``options``.
+
+    Strings are compared case-insensitively; the canonical spelling from ``options`` is returned.
+
+    Examples
+    --------
+    >>> check_option("AUM", ["aum", "count"], name="by", owner="f")
+    'aum'
+    """
+    options = list(options)
+    if isinstance(value, str):
+        for opt in options:
+            if isinstance(opt, str) and opt.lower() == value.lower():
+                return opt
+    elif value in options:
+        return value
+    msg = (
+        f"{owner}: {name}={value!r} is not supported. "
+        f"Use one of: {', '.join(repr(o) for o in options)}."
+    )
+    raise ParameterError(msg)
+
+
+def check_int(
+    value: Any,
+    *,
+    name: str,
+    owner: str,
+    low: int | None = None,
+    high: int | None = None,
+) -> int:
+    """Raise :class:`ParameterError` unless ``value`` is an integer within ``[low, high]``.
+
+    Examples
+    --------
+    >>> check_int(3, name="k", owner="f", low=1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        msg = f"{owner}: {name} must be an integer, got {value!r} ({type(value).__name__})."
+        raise ParameterError(msg)
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = (
+            f"between {low} and {high}"
+            if low is not None and high is not None
+            else (f">= {low}" if low is not None else f"<= {high}")
+        )
+        msg = f"{owner}: {name} must be {bounds}, got {value}."
+        raise ParameterError(msg)
+    return value
+
+
+def check_number(
+    value: Any,
+    *,
+    name: str,
+    owner: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Raise :class:`ParameterError` unless ``value`` is a finite real number within bounds.
+
+    Examples
+    --------
+    >>> check_number(0.5, name="share", owner="f", low=0, high=1)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        msg = f"{owner}: {name} must be a finite number, got {value!r}."
+        raise ParameterError(msg)
+    value = float(value)
+    bad_low = low is not None and (value < low if low_inclusive else value <= low)
+    bad_high = high is not None and (value > high if high_inclusive else value >= high)
+    if bad_low or bad_high:
+        lo = "" if low is None else ("[" if low_inclusive else "(") + f"{low}"
+        hi = "" if high is None else f"{high}" + ("]" if high_inclusive else ")")
+        rng = f"{lo}, {hi}" if low is not None and high is not None else (lo or hi)
+        word = "in" if low is not None and high is not None else (">=" if low is not None else "<=")
+        if low is not None and high is None:
+            word = ">=" if low_inclusive else ">"
+            rng = f"{low}"
+        if high is not None and low is None:
+            word = "<=" if high_inclusive else "<"
+            rng = f"{high}"
+        msg = f"{owner}: {name} must be {word} {rng}, got {value}."
+        raise ParameterError(msg)
+    return value
+
+
+# --- random state -----------------------------------------------------------------------------
+
+
+def _bad_random_state(value: Any, *, name: str, owner: str, why: str = "") -> ParameterError:
+    msg = (
+        f"{owner}: {name} must be None, a non-negative int, a numpy Generator or a numpy "
+        f"RandomState, got {value!r} ({type(value).__name__}){why}."
+    )
+    return ParameterError(msg)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_random_state(
+    random_state: Any, *, owner: str, name: str = "random_state"
+) -> np.random.Generator:
+    """Turn ``random_state`` into a numpy Generator, with scikit-learn's semantics.
+
+    Parameters
+    ----------
+    random_state : None, int, numpy Generator or numpy RandomState
+        ``None`` draws from numpy's global RandomState (``np.random.seed`` makes it repeatable);
+        an int seeds ``np.random.default_rng``; a Generator is returned as is; a RandomState
+        seeds a Generator from one draw of it.
+    owner : str
+        The public function or class, for the message.
+    name : str, default="random_state"
+        The parameter name, for the message.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    ParameterError
+        For any other type, a bool, or an integer numpy does not accept as a seed (negative).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = check_random_state(0, owner="f").integers(100, size=3)
+    >>> b = np.random.default_rng(0).integers(100, size=3)
+    >>> bool((a == b).all())
+    True
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng(np.random.mtrand._rand.randint(0, _SEED_HIGH))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, _SEED_HIGH))
+    if _is_int(random_state):
+        try:
+            return np.random.default_rng(int(random_state))
+        except ValueError as err:
+            raise _bad_random_state(
+                random_state, name=name, owner=owner, why=f"; numpy refuses it: {err}"
+            ) from None
+    raise _bad_random_state(random_state, name=name, owner=owner)
+
+
+def sklearn_random_state(
+    random_state: Any, *, owner: str, name: str = "random_state"
+) -> int | np.random.RandomState | None:
+    """Return the value to pass as ``random_state`` to a scikit-learn estimator.
+
+    ``None``, an int and a RandomState pass through (an int must be a valid RandomState seed,
+    ``0 <= seed < 2**32``); a Generator becomes one int drawn from it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sklearn_random_state(7, owner="f")
+    7
+    >>> isinstance(sklearn_random_state(np.random.default_rng(0), owner="f"), int)
+    True
+    """
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, _SEED_HIGH))
+    if _is_int(random_state):
+        if not 0 <= int(random_state) < 2**32:
+            raise _bad_random_state(
+                random_state, name=name, owner=owner, why="; numpy seeds are 0 to 2**32 - 1"
+            )
+        return int(random_state)
+    raise _bad_random_state(random_state, name=name, owner=owner)
+
+
+def check_seed(random_state: Any, *, owner: str, name: str = "random_state") -> int:
+    """Return an int seed: an int passes through, anything else is drawn as by
+    :func:`check_random_state` (so ``None`` draws from numpy's global RandomState).
+
+    Examples
+    --------
+    >>> check_seed(5, owner="f")
+    5
+    """
+    if _is_int(random_state):
+        check_random_state(random_state, owner=owner, name=name)  # numpy decides what is a seed
+        return int(random_state)
+    return int(check_random_state(random_state, owner=owner, name=name).integers(0, _SEED_HIGH))
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def require_frame(data: Any, *, owner: str) -> pd.DataFrame:
+    """Raise a :class:`KequnError` (also a ``TypeError``) unless ``data`` is a DataFrame."""
+    if not isinstance(data, pd.DataFrame):
+        msg = (
+            f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
+            "Pass a table with one row per customer (or per event)."
+        )
+        raise InputTypeError(msg)
+    return data
+
+
+def missing_columns_error(missing: Iterable[str], data: pd.DataFrame, *, owner: str) -> SchemaError:
+    """Build the :class:`SchemaError` for absent columns, listing the columns that are present."""
+    missing = list(missing)
+    present = [str(c) for c in data.columns]
+    msg = (
+        f"{owner}: missing column(s) {fmt_values(missing, 10)}. "
+        f"The table has: {fmt_values(present, 30)}. "
+        "Rename your columns (see the data dictionary, data/README.md) or pass the column name "
+        "as a keyword argument."
+    )
+    return SchemaError(msg, column=missing[0] if missing else None)
+
+
+def require_columns(data: pd.DataFrame, columns: Iterable[str], *, owner: str) -> None:
+    """Raise :class:`SchemaError` naming every column of ``columns`` that ``data`` lacks."""
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise missing_columns_error(missing, data, owner=owner)
+
+
+def require_numeric(
+    data: pd.DataFrame,
+    column: str,
+    *,
+    owner: str,
+    nonnegative: bool = False,
+    allow_nan: bool = False,
+) -> pd.Series:
+    """Return ``data[column]`` as float64 after checking it is numeric, finite and (optionally)
+    non-negative; raise :class:`SchemaError` naming the first offending rows otherwise."""
+    require_columns(data, [column], owner=owner)
+    s = data[column]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        try:
+            converted = pd.to_numeric(s, errors="coerce")
+        except (TypeError, ValueError):  # nested or unsized objects: none of them is a number
+            converted = pd.Series(np.nan, index=s.index)
+        bad = converted.isna() & s.notna()
+        rows = s.index[bad]
+        if not bad.any():
+            msg = (
+                f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype} (numbers "
+                "stored as text). Convert it with pd.to_numeric first."
+            )
+            raise SchemaError(msg, column=column)
+        msg = (
+            f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype}; "
+            f"{int(bad.sum())} value(s) are not numbers, first at index [{fmt_values(rows)}]: "
+            f"[{fmt_values(s[bad].tolist())}]. Convert it with pd.to_numeric first."
+        )
+        raise SchemaError(msg, column=column, rows=list(rows))
+    values = s.astype("float64")
+    arr = values.to_numpy()
+    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
+    if nonnegative:
+        bad |= arr < 0
+    if bad.any():
+        rows = s.index[bad]
+        rule = "finite" + (" and non-negative" if nonnegative else "")
+        rule += "" if allow_nan else " (no NaN)"
+        msg = (
+            f"{owner}: column {column!r} must be {rule}; {int(bad.sum())} row(s) fail, first at "
+            f"index [{fmt_values(rows)}] with values [{fmt_values(arr[bad].tolist())}]. "
+            "Fix or drop these rows first."
+        )
+        raise SchemaError(msg, column=column, rows=list(rows))
+    return values
+
+
+def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:
+    """Raise :class:`SchemaError` if ``data[column]`` has repeated values, naming them."""
+    require_columns(data, [column], owner=owner)
+    dup = data[column].duplicated(keep=False)
+    if dup.any():
+        values = data.loc[dup, column].unique()
+        msg = (
+            f"{owner}: column {column!r} must be unique (one row per customer), but "
+            f"{len(values)} value(s) repeat: [{fmt_values(values)}] at index "
+            f"[{fmt_values(data.index[dup])}]. Aggregate or de-duplicate the table first."
+        )
+        raise SchemaError(msg, column=column, rows=list(data.index[dup]))
+
+
+# --- renamed keywords -------------------------------------------------------------------------
+
+
+def renamed_keywords(**renames: str) -> Callable[[F], F]:
+    """Keep old keyword names of a function working while users move to the new ones.
+
+    ``@renamed_keywords(column="aum_col")`` lets callers still pass ``column=...``: the value
+    goes to ``aum_col`` and a ``FutureWarning`` names the new keyword and the release
+    (:data:`REMOVAL_RELEASE`) that removes the old one. Passing both is a
+    :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_keywords(column="value_col")
+    ... def total(data, *, value_col="v"):
+    ...     return value_col
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     total(None, column="x")
+    'x'
+    >>> "value_col=" in str(seen[0].message)
+    True
+    """
+
+    def decorate(func: F) -> F:
+        owner = func.__qualname__.removesuffix(".__init__")
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        msg = (
+                            f"{owner}: got both {old}= (the old name) and {new}=; "
+                            f"pass only {new}=."
+                        )
+                        raise ParameterError(msg)
+                    msg = (
+                        f"{owner}: the keyword {old}= is deprecated and will be removed in "
+                        f"kequn {REMOVAL_RELEASE}; use {new}= instead."
+                    )
+                    warnings.warn(msg, FutureWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        wrapper.__renamed_keywords__ = dict(renames)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
