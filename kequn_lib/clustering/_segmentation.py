@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ParameterError, check_int
-from ..schema import require_frame
+from .._validation import check_int, require_frame
+from ..errors import ParameterError, SchemaError
 from ._pipeline import SegmentPipeline, _RandomState, _seed, segment_pipeline
 from ._profiles import profile_segments
 from ._selection import choose_k
@@ -187,14 +187,12 @@ def segment_customers(
     sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
     silhouette_sample = check_int(silhouette_sample, name="silhouette_sample", owner=owner,
                                   low=2)
-    seed = _seed(random_state)
+    seed = _seed(random_state, owner)
 
     rows = data
     if kind is not None and kind_col in data.columns:
         rows = data[data[kind_col].astype("string") == kind]
         if rows.empty:
-            from ..errors import SchemaError
-
             present = sorted(map(str, data[kind_col].dropna().unique()))
             msg = (f"{owner}: no row has {kind_col} == {kind!r}; the column holds {present}. "
                    "Pass kind= one of those, or kind=None for every row.")

@@ -1,0 +1,98 @@
+"""segment_customers: the one segmentation the segmentation and group chapters share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kequn_lib as kq
+
+
+def _blobs(n_blobs: int, per: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Well-separated blobs in two number columns: the best k is ``n_blobs``."""
+    rng = np.random.default_rng(seed)
+    centres = [(10.0 * i, 10.0 * (i % 2)) for i in range(n_blobs)]
+    xy = np.vstack([rng.normal(c, 0.3, size=(per, 2)) for c in centres])
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]},
+                        index=pd.RangeIndex(1000, 1000 + len(xy)))
+
+
+@pytest.fixture(scope="module")
+def seg(customers):
+    return kq.segment_customers(customers, k_range=range(3, 6), random_state=0)
+
+
+def test_same_call_gives_the_same_segments(customers, seg):
+    again = kq.segment_customers(customers, k_range=range(3, 6), random_state=0)
+    assert again.k == seg.k
+    pd.testing.assert_series_equal(again.labels, seg.labels)
+    pd.testing.assert_series_equal(again.names, seg.names)
+    pd.testing.assert_frame_equal(again.profile, seg.profile)
+
+
+def test_individuals_only_index_kept_input_untouched(customers, seg):
+    before = customers.copy()
+    kq.segment_customers(customers, k_range=range(3, 5), random_state=1)
+    pd.testing.assert_frame_equal(customers, before)
+    individuals = customers.index[customers["customer_kind"] == "individual"]
+    assert seg.data.index.equals(individuals)
+    assert seg.labels.index.equals(individuals)
+    assert seg.labels.nunique() == seg.k == len(seg.profile) == len(seg.names)
+    assert seg.profile["size"].sum() == len(individuals)
+
+
+def test_names_and_personas_are_unique(seg):
+    assert seg.names.is_unique
+    assert seg.profile["persona"].is_unique
+    assert seg.names.index.equals(seg.profile.index)
+
+
+def test_personas_use_only_the_pipeline_features(customers):
+    kept = ["aum", "app_logins_90d", "age"]
+    out = kq.segment_customers(customers, k_range=range(3, 5), random_state=0,
+                               money=["aum"], numeric=["app_logins_90d", "age"])
+    zcols = sorted(c[2:] for c in out.profile if c.startswith("z_"))
+    assert zcols == sorted(kept)
+
+
+def test_best_k_at_the_upper_edge_widens_the_range():
+    data = _blobs(8)
+    out = kq.segment_customers(data, k_range=range(2, 5), random_state=0)
+    assert out.widened and not out.at_edge
+    assert out.k == 8
+    assert out.searched[0] == 2 and out.searched[1] > 8
+    assert list(out.scores["k"]) == list(range(out.searched[0], out.searched[1] + 1))
+
+
+def test_best_k_at_the_lower_edge_widens_downwards():
+    out = kq.segment_customers(_blobs(3, per=100), k_range=range(4, 7), random_state=0)
+    assert out.widened and not out.at_edge
+    assert out.k == 3 and out.searched == (2, 6)
+
+
+def test_widening_stops_at_k_max_and_says_so():
+    out = kq.segment_customers(_blobs(8), k_range=range(2, 5), k_max=6, random_state=0)
+    assert out.widened and out.at_edge
+    assert out.k == 6 and out.searched == (2, 6)
+
+
+def test_interior_best_k_is_not_widened():
+    out = kq.segment_customers(_blobs(4), k_range=range(3, 7), random_state=0)
+    assert (out.k, out.widened, out.at_edge, out.searched) == (4, False, False, (3, 6))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"n_clusters": 5},
+    {"k_range": range(0)},
+    {"k_range": [3, 5, 6]},
+    {"k_range": range(4, 10), "k_max": 8},
+])
+def test_bad_arguments_are_refused(customers, kwargs):
+    with pytest.raises(kq.ParameterError):
+        kq.segment_customers(customers, **kwargs)
+
+
+def test_unknown_kind_names_the_values_present(customers):
+    with pytest.raises(kq.SchemaError, match="individual"):
+        kq.segment_customers(customers, kind="household")
