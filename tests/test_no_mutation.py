@@ -104,6 +104,7 @@ Call = Callable[[dict[str, Any]], tuple[Callable[..., Any], tuple, dict]]
 
 CALLS: dict[str, Call] = {
     # schema and datasets
+    "display_table": lambda f: (kq.display_table, (f["customers"],), {"caption": "All."}),
     "validate_customers": lambda f: (kq.validate_customers, (f["customers"],), {}),
     "validate_transactions": lambda f: (kq.validate_transactions, (f["tx"],), {}),
     "make_transactions": lambda f: (kq.make_transactions, (f["customers"],), {"months": 2}),

@@ -26,7 +26,7 @@ def test_generator_is_passed_through_and_advances():
 
 
 def test_none_draws_from_the_global_random_state_like_sklearn():
-    saved = np.random.get_state()
+    saved = np.random.get_state()  # noqa: NPY002
     try:
         np.random.seed(3)  # noqa: NPY002 - the legacy global state is what None means
         first = v.check_random_state(None, owner="t").random(4)
@@ -36,7 +36,7 @@ def test_none_draws_from_the_global_random_state_like_sklearn():
         # without reseeding, the global state has moved on
         assert not np.array_equal(first, v.check_random_state(None, owner="t").random(4))
     finally:
-        np.random.set_state(saved)
+        np.random.set_state(saved)  # noqa: NPY002
 
 
 def test_random_state_object_is_used_and_advanced():
