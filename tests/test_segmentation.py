@@ -96,3 +96,35 @@ def test_bad_arguments_are_refused(customers, kwargs):
 def test_unknown_kind_names_the_values_present(customers):
     with pytest.raises(kq.SchemaError, match="individual"):
         kq.segment_customers(customers, kind="household")
+
+
+def test_features_are_the_pipeline_columns(seg):
+    assert "customer_id" not in seg.features
+    assert not any(c.startswith("true_") for c in seg.features)
+    assert {"aum", "app_logins_90d"} <= set(seg.features)
+    zcols = {c[2:] for c in seg.profile if c.startswith("z_")}
+    assert zcols <= set(seg.features)
+
+
+def test_profile_heatmap_keeps_the_most_separating_features(seg):
+    import matplotlib.pyplot as plt
+
+    kq.use_theme()
+    z = seg.profile.filter(like="z_").abs().max()
+    top = set(z.sort_values(ascending=False).index[:4].str[2:])
+    ax = kq.plot_segment_profile(seg.profile, max_features=4)
+    shown = {t.get_text() for t in ax.get_xticklabels()}
+    assert shown == top
+    sizes = {t.get_fontsize() for t in ax.texts}
+    assert sizes and min(sizes) >= 9  # annotations legible at the page width
+    assert ax.figure.get_size_inches()[0] <= 8
+    plt.close("all")
+
+
+def test_crosstab_annotations_are_legible(seg):
+    import matplotlib.pyplot as plt
+
+    tiers = kq.aum_tiers(seg.data, labels="en")
+    ax = kq.plot_partition_crosstab(kq.compare_partitions(tiers, seg.labels))
+    assert min(t.get_fontsize() for t in ax.texts) >= 9
+    plt.close("all")

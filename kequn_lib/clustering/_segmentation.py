@@ -64,6 +64,8 @@ class Segmentation:
         limit, ``k_min`` or ``k_max``): the scores would prefer a k outside what was searched.
     sample : pandas.DataFrame
         The seeded sample of ``data`` on which k was chosen (reuse it for :func:`stability`).
+    features : tuple of str
+        The columns the pipeline used as features (money, then numbers, then categories).
     """
 
     data: pd.DataFrame
@@ -78,6 +80,7 @@ class Segmentation:
     widened: bool
     at_edge: bool
     sample: pd.DataFrame
+    features: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -214,11 +217,13 @@ def segment_customers(
     at_edge = hi > lo and best in (lo, hi)
     pipe.set_params(model__n_clusters=best)
     labels = pipe.fit_predict(rows)
-    used = [c for name, _t, cols in pipe.named_steps["prepare"].transformers_
-            if name in ("money", "numeric") for c in cols]
-    profile = profile_segments(rows, labels, features=used or None)
+    used = {name: list(cols) for name, _t, cols in pipe.named_steps["prepare"].transformers_
+            if name in ("money", "numeric", "categorical")}
+    numbers = [*used.get("money", []), *used.get("numeric", [])]
+    profile = profile_segments(rows, labels, features=numbers or None)
     return Segmentation(
         data=rows, labels=labels, profile=profile, names=_short_names(profile["persona"]),
         pipeline=pipe, scores=scores, k=best, k_range=(ks[0], ks[-1]), searched=(lo, hi),
         widened=widened, at_edge=at_edge, sample=sample,
+        features=(*numbers, *used.get("categorical", [])),
     )

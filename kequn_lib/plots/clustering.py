@@ -38,6 +38,9 @@ __all__ = [
     "plot_segment_profile",
 ]
 
+#: Size of heatmap annotations in points (legible at the page width).
+ANNOT_PT = 9
+
 _SCORES = {
     "silhouette": ("Silhouette 轮廓系数", "higher is better"),
     "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
@@ -111,6 +114,7 @@ def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
+    max_features: int | None = None,
     label: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
@@ -123,6 +127,9 @@ def plot_segment_profile(
         Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
     features : list of str, optional
         Features to show (without the ``z_`` prefix); default all.
+    max_features : int, optional
+        Show only this many features: those whose largest \\|z\\| over the segments is largest
+        (the features that separate segments most), in the profile's order.
     label : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
@@ -130,6 +137,11 @@ def plot_segment_profile(
         Passed to :func:`seaborn.heatmap`.
 
     {returns_ax}
+
+    Notes
+    -----
+    Without ``ax`` the heatmap gets a new figure, 8 inches wide (the page width) and as tall as
+    its rows need, so the 9-point annotations stay legible.
 
     Examples
     --------
@@ -147,14 +159,21 @@ def plot_segment_profile(
     if not zcols:
         raise ParameterError(
             "plot_segment_profile: no z_ columns; pass the output of kq.profile_segments.")
-    ax = _get_ax(ax)
+    if max_features is not None:
+        max_features = check_int(max_features, name="max_features",
+                                 owner="plot_segment_profile", low=1)
+        spread = data[zcols].astype(float).abs().max()
+        keep = set(spread.sort_values(ascending=False, kind="stable").index[:max_features])
+        zcols = [c for c in zcols if c in keep]
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
     if label is not None and label in data.columns:
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,
+            "fmt": ".1f", "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5,
             "cbar_kws": {"label": "z-score (standard deviations)"}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
@@ -244,7 +263,8 @@ def plot_segment_embedding(
     ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance, standardised units)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
     ax.set_title("Customers on two principal components, by segment 客群主成分投影")
-    ax.legend(title="segment 客群", fontsize="small", markerscale=2, loc="best")
+    ax.legend(title="segment 客群", fontsize="small", markerscale=2, loc="upper left",
+              bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return ax
 
 
@@ -315,7 +335,7 @@ def plot_partition_crosstab(
         what = "customers 客户数"
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": 7}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+            "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5, "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
     ax.set_ylabel(str(table.index.name or "rows"))
