@@ -17,7 +17,7 @@ from .._validation import check_int, require_frame
 from ..errors import ParameterError, SchemaError
 from ._pipeline import SegmentPipeline, _RandomState, _seed, segment_pipeline
 from ._profiles import profile_segments
-from ._selection import choose_k
+from ._selection import RULES, choose_k
 
 __all__ = ["Segmentation", "segment_customers"]
 
@@ -203,17 +203,24 @@ def segment_customers(
     pipe = segment_pipeline(random_state=seed, **pipeline_params)
     sample = rows.sample(n=min(len(rows), sample_size), random_state=seed)
     lo, hi = ks[0], min(ks[-1], len(sample) - 1)
+    top = min(k_max, len(sample) - 1)
+    scored: list[pd.DataFrame] = []
+    todo = list(range(lo, hi + 1))
     widened = False
     while True:
-        scores = choose_k(sample, pipe, k_range=range(lo, hi + 1),
-                          sample_size=silhouette_sample, random_state=seed, progress=False)
-        best = int(scores.attrs["recommended_k"])
+        if todo:  # score only the values of k not scored yet
+            scored.append(choose_k(sample, pipe, k_range=todo, sample_size=silhouette_sample,
+                                   random_state=seed, progress=False))
+        scores = pd.concat(scored).sort_values("k").reset_index(drop=True)
+        best = int(scores.loc[scores["silhouette"].idxmax(), "k"])
         new_lo = max(k_min, lo - WIDEN_STEP) if best == lo and lo > k_min else lo
-        new_hi = (min(k_max, hi + WIDEN_STEP, len(sample) - 1)
-                  if best == hi and hi < min(k_max, len(sample) - 1) else hi)
+        new_hi = min(top, hi + WIDEN_STEP) if best == hi and hi < top else hi
         if (new_lo, new_hi) == (lo, hi):
             break
+        todo = [*range(new_lo, lo), *range(hi + 1, new_hi + 1)]
         lo, hi, widened = new_lo, new_hi, True
+    scores["recommended"] = scores["k"] == best
+    scores.attrs.update({**scored[0].attrs, "recommended_k": best, "rule": RULES["silhouette"]})
     at_edge = hi > lo and best in (lo, hi)
     pipe.set_params(model__n_clusters=best)
     labels = pipe.fit_predict(rows)
