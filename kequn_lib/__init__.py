@@ -15,6 +15,8 @@ Modules:
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
+- ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
+  group service reach of a relationship manager.
 - ``lending``: the WeBank / MYbank lending case study.
 - ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
@@ -35,10 +37,12 @@ from . import (
     content,
     datasets,
     errors,
+    essay,
     groups,
     lending,
     plots,
     potential,
+    reach,
     rfm_analysis,
     scale,
     schema,
@@ -50,10 +54,12 @@ from .clustering import *  # noqa: F403
 from .content import *  # noqa: F403
 from .datasets import *  # noqa: F403
 from .errors import *  # noqa: F403
+from .essay import *  # noqa: F403
 from .groups import *  # noqa: F403
 from .lending import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
+from .reach import *  # noqa: F403
 from .rfm_analysis import *  # noqa: F403
 from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
@@ -72,6 +78,8 @@ __all__ = [
     *clustering.__all__,
     *groups.__all__,
     *content.__all__,
+    *essay.__all__,
+    *reach.__all__,
     *lending.__all__,
     *scale.__all__,
     *plots.__all__,

@@ -588,11 +588,11 @@ def _aum_tiers_parquet(source: Any, *, column: str, id_col: str | None, **kwargs
     _require_arrow_type(dataset, column, "numeric", owner=owner)
     id_col = id_col if id_col in dataset.schema.names else None
     cols = [column] + ([id_col] if id_col else [])
-    empty = aum_tiers(_empty_frame(dataset, cols), column=column, id_col=None, **kwargs)
+    empty = aum_tiers(_empty_frame(dataset, cols), aum_col=column, id_col=None, **kwargs)
     codes, ids = [], []
     for path, frame in _frames(dataset, cols):
         try:
-            tiers = aum_tiers(frame, column=column, id_col=None, **kwargs)
+            tiers = aum_tiers(frame, aum_col=column, id_col=None, **kwargs)
         except SchemaError as err:
             raise _in_file(err, path) from None
         codes.append(tiers.cat.codes.to_numpy())
@@ -612,14 +612,14 @@ def _aum_tiers_dask(data: Any, *, column: str, id_col: str | None, **kwargs: Any
 
     owner = "aum_tiers"
     if isinstance(data, dd.Series):
-        meta = aum_tiers(data._meta, column=column, id_col=id_col, **kwargs)
-        return data.map_partitions(aum_tiers, column=column, id_col=id_col, meta=meta, **kwargs)
+        meta = aum_tiers(data._meta, aum_col=column, id_col=id_col, **kwargs)
+        return data.map_partitions(aum_tiers, aum_col=column, id_col=id_col, meta=meta, **kwargs)
     _require_dask_columns(data, [column], owner=owner)
     id_col = id_col if id_col in data.columns else None
     cols = [column] + ([id_col] if id_col else [])
-    meta = aum_tiers(data._meta[cols], column=column, id_col=id_col, **kwargs)
+    meta = aum_tiers(data._meta[cols], aum_col=column, id_col=id_col, **kwargs)
     return data[cols].map_partitions(
-        aum_tiers, column=column, id_col=id_col, meta=meta, **kwargs
+        aum_tiers, aum_col=column, id_col=id_col, meta=meta, **kwargs
     )
 
 
@@ -774,7 +774,7 @@ def _pareto_parquet(
 
     owner = "pareto_tiers"
     if column is None:
-        msg = f"{owner}: for Parquet files pass column=, the name of the value column."
+        msg = f"{owner}: for Parquet files pass value_col=, the name of the value column."
         raise ParameterError(msg)
     dataset = _open_parquet(source, columns=[column], owner=owner)
     _require_arrow_type(dataset, column, "numeric", owner=owner)
@@ -823,7 +823,7 @@ def _pareto_dask(data: Any, *, column: str | None, cuts: Any, labels: Any) -> An
     owner = "pareto_tiers"
     if isinstance(data, dd.DataFrame):
         if column is None:
-            msg = f"{owner}: for a Dask DataFrame pass column=, the name of the value column."
+            msg = f"{owner}: for a Dask DataFrame pass value_col=, the name of the value column."
             raise ParameterError(msg)
         _require_dask_columns(data, [column], owner=owner)
         s = data[column]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
@@ -29,6 +30,7 @@ from ._validation import (
     check_int,
     check_option,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -41,10 +43,12 @@ __all__ = [
     "Concentration",
     "ContributionModel",
     "Migration",
+    "MixedKindsWarning",
     "aum_tiers",
     "concentration",
     "contribution",
     "pareto_tiers",
+    "split_by_kind",
     "tier_migration",
     "tier_presets",
 ]
@@ -90,6 +94,8 @@ def tier_presets() -> pd.DataFrame:
     the CBRC rule that a private-banking client holds at least 600万 CNY of financial net assets;
     its lower bars are assumptions. The ``cmb`` ladder (China Merchants Bank 招商银行) has two
     sourced bars (金葵花 50万, 私人银行 1000万) and two unverified ones (金卡 5万, 钻石 500万).
+    The ``corporate`` ladder grades firms by size of relationship (基础 / 成长 / 重点 / 战略客户 at
+    0, 100万, 1000万 and 1亿 of total balances); all its bars are assumptions.
 
     Examples
     --------
@@ -158,14 +164,16 @@ def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None
     require_unique(data, column, owner=owner)
 
 
+@renamed_keywords(column="aum_col")
 def aum_tiers(
     data: pd.DataFrame | pd.Series | str | os.PathLike,
     *,
     preset: str = "industry",
     thresholds: Mapping[str, float] | None = None,
-    column: str = "aum",
+    aum_col: str = "aum",
     labels: str = "zh",
     id_col: str | None = "customer_id",
+    kind_col: str | None = "customer_kind",
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -177,12 +185,13 @@ def aum_tiers(
         it may be larger than memory; a Dask DataFrame is labelled partition by partition.
     preset : str, default="industry"
         Ladder from :func:`tier_presets`: ``"industry"`` (大众 / 富裕 / 贵宾 / 私人银行, with the
-        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank). Ignored
-        when ``thresholds`` is given.
+        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank), both for
+        individuals; ``"corporate"`` grades firms by size of relationship. Ignored when
+        ``thresholds`` is given.
     thresholds : mapping of str to float, optional
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
-    column : str, default="aum"
+    aum_col : str, default="aum"
         Column of ``data`` holding AUM (ignored for a Series).
     labels : {"zh", "en"}, default="zh"
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
@@ -191,6 +200,11 @@ def aum_tiers(
         a long table such as a panel of snapshots (:func:`make_panel`). For Parquet input it
         also indexes the result; for a Dask DataFrame uniqueness is checked within each
         partition only.
+    kind_col : str or None, default="customer_kind"
+        Column telling individuals (个人) from corporates (对公). When a table holds both, one
+        ladder would rank firms and households together (and put firms in private banking, a
+        rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
+        ``None`` skips the check.
 
     Returns
     -------
@@ -216,6 +230,7 @@ def aum_tiers(
     See Also
     --------
     tier_presets : the ladders and their sources.
+    split_by_kind : tier individuals and corporates on their own ladders.
     tier_migration : how customers move between tiers over time.
 
     Notes
@@ -240,24 +255,137 @@ def aum_tiers(
         from . import scale
 
         impl = scale._aum_tiers_parquet if kind == "parquet" else scale._aum_tiers_dask
-        return impl(data, preset=preset, thresholds=thresholds, column=column, labels=labels,
+        return impl(data, preset=preset, thresholds=thresholds, column=aum_col, labels=labels,
                     id_col=id_col)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
     if isinstance(data, pd.Series):
-        values = require_numeric(data.to_frame(name=column), column, owner=owner, nonnegative=True)
+        values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
+                                 nonnegative=True)
     else:
         require_frame(data, owner=owner)
-        values = require_numeric(data, column, owner=owner, nonnegative=True)
+        values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
             try:
                 _require_unique_fast(data, id_col, owner=owner)
             except SchemaError as err:
                 msg = f"{err} For a long table (a panel of snapshots) pass id_col=None."
                 raise SchemaError(msg, column=err.column, rows=err.rows) from None
+        if kind_col is not None:
+            _warn_mixed_kinds(data, kind_col, owner=owner)
     codes = np.searchsorted(bounds, values.to_numpy(), side="right") - 1
     cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
     return pd.Series(cat, index=values.index, name="tier")
+
+
+# --- individuals and corporates ------------------------------------------------------------------
+
+
+class MixedKindsWarning(UserWarning):
+    """One tier ladder was applied to individuals and corporates together.
+
+    Private banking (the CBRC 600万 bar) is a rule for individuals, and a firm's balances are
+    orders of magnitude above a household's, so a shared ladder fills the top tiers with firms.
+    Tier each kind on its own (:func:`split_by_kind`).
+    """
+
+
+def _warn_mixed_kinds(data: pd.DataFrame, kind_col: str, *, owner: str) -> None:
+    if kind_col not in data.columns:
+        return
+    counts = data[kind_col].astype("string").str.lower().value_counts()
+    if {"individual", "corporate"} <= set(counts.index):
+        msg = (
+            f"{owner}: one ladder applied to {int(counts['individual']):,} individuals and "
+            f"{int(counts['corporate']):,} corporates together (column {kind_col!r}); private "
+            "banking is a rule for individuals and firms would fill the top tiers. Tier each "
+            "kind on its own: parts = kq.split_by_kind(data), then tier parts['individual'] "
+            "with this ladder and parts['corporate'] with preset='corporate' (or filter to one "
+            "kind). Pass kind_col=None to tier the mixed table anyway."
+        )
+        warnings.warn(msg, MixedKindsWarning, stacklevel=3)
+
+
+def split_by_kind(
+    data: pd.DataFrame,
+    *,
+    kind_col: str = "customer_kind",
+    assume: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Split a customer table into one table per kind of customer (individual 个人, corporate 对公).
+
+    The documented idiom for tiering by kind: tiers, contribution shares, concentration and the
+    China Merchants Bank comparison are computed on ``parts["individual"]`` (private banking is a
+    rule for individuals); corporates get their own view, e.g. by size of relationship with the
+    ``"corporate"`` ladder of :func:`tier_presets`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customer table, one row per customer.
+    kind_col : str, default="customer_kind"
+        Column holding the kind of each customer (``"individual"`` or ``"corporate"``; other
+        values get a part of their own).
+    assume : str, optional
+        Kind of every row when ``kind_col`` is absent, e.g. ``"individual"`` for a public table
+        of retail clients. Without it a missing column is an error: kequn does not guess.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One entry per kind present, in the order individual, corporate, then any other kind
+        alphabetically. Each part is a copy with the rows of that kind, in input order, with the
+        input's index and columns (and its ``attrs``). An empty input gives an empty dict.
+
+    Raises
+    ------
+    SchemaError
+        ``kind_col`` is absent and ``assume`` is not given (the message lists the columns), or
+        it has missing values (the message names the first rows).
+    InputTypeError
+        ``data`` is not a DataFrame.
+
+    See Also
+    --------
+    aum_tiers : warns (:class:`MixedKindsWarning`) when given both kinds at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import kequn_lib as kq
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3], "aum": [2e4, 9e6, 7e6],
+    ...                    "customer_kind": ["individual", "corporate", "individual"]})
+    >>> parts = kq.split_by_kind(df)
+    >>> list(parts), kq.aum_tiers(parts["individual"]).tolist()
+    (['individual', 'corporate'], ['大众', '私人银行'])
+    >>> kq.aum_tiers(parts["corporate"], preset="corporate").tolist()
+    ['成长客户']
+    """
+    owner = "split_by_kind"
+    require_frame(data, owner=owner)
+    if kind_col not in data.columns:
+        if assume is None:
+            msg = (
+                f"{owner}: column {kind_col!r} is missing; present columns are "
+                f"[{fmt_values(list(data.columns))}]. Name the column with kind_col=, or pass "
+                "assume='individual' when every row is an individual (a retail table)."
+            )
+            raise SchemaError(msg, column=kind_col)
+        part = data.copy()
+        return {str(assume): part} if len(part) else {}
+    kinds = data[kind_col]
+    if kinds.isna().any():
+        rows = data.index[kinds.isna().to_numpy()]
+        msg = (
+            f"{owner}: column {kind_col!r} has {len(rows)} missing value(s), first at index "
+            f"[{fmt_values(rows)}]. Fill them with 'individual' or 'corporate' first."
+        )
+        raise SchemaError(msg, column=kind_col, rows=list(rows))
+    labels = kinds.astype("string")
+    present = list(dict.fromkeys(labels.tolist()))
+    order = [k for k in ("individual", "corporate") if k in present]
+    order += sorted(k for k in present if k not in order)
+    return {k: data.loc[(labels == k).to_numpy()].copy() for k in order}
 
 
 # --- contribution --------------------------------------------------------------------------------
@@ -460,12 +588,13 @@ def _values(values: Any, *, owner: str, name: str = "values") -> pd.Series:
     return require_numeric(values.to_frame(name=column), column, owner=owner)
 
 
+@renamed_keywords(column="value_col")
 def pareto_tiers(
     values: pd.Series | Sequence[float] | pd.DataFrame | str | os.PathLike,
     *,
     cuts: Sequence[float] = (0.8, 0.95),
     labels: Sequence[str] | None = None,
-    column: str | None = None,
+    value_col: str | None = None,
     id_col: str | None = "customer_id",
 ) -> pd.Series:
     """ABC (Pareto) classes: the customers who make up the first 80 %, next 15 % and last 5 %.
@@ -475,13 +604,13 @@ def pareto_tiers(
     values : pandas.Series, array-like, DataFrame, Parquet path or glob, or Dask Series/DataFrame
         Contribution, AUM or any amount per customer (finite; negative values allowed). A
         table (pandas or Dask DataFrame, or Parquet files, possibly larger than memory) needs
-        ``column``.
+        ``value_col``.
     cuts : sequence of float, default=(0.8, 0.95)
         Cumulative shares of the positive total that close each class, strictly increasing in
         (0, 1). ``k`` cuts make ``k + 1`` classes.
     labels : sequence of str, optional
         Class names, ``len(cuts) + 1`` of them; ``"A"``, ``"B"``, ``"C"``, … by default.
-    column : str, optional
+    value_col : str, optional
         The value column when ``values`` is a table (required then, ignored for a Series).
     id_col : str or None, default="customer_id"
         Parquet input only: index the result by this column when the files have it.
@@ -501,7 +630,7 @@ def pareto_tiers(
         NaN or infinite values (the message names the first rows).
     ParameterError
         Cuts not strictly increasing inside (0, 1), the wrong number of labels, a table without
-        ``column``, or a glob matching no file.
+        ``value_col``, or a glob matching no file.
 
     See Also
     --------
@@ -541,12 +670,12 @@ def pareto_tiers(
         from . import scale
 
         if kind == "parquet":
-            return scale._pareto_parquet(values, column=column, cuts=cuts, labels=labels,
+            return scale._pareto_parquet(values, column=value_col, cuts=cuts, labels=labels,
                                          id_col=id_col)
-        return scale._pareto_dask(values, column=column, cuts=cuts, labels=labels)
-    if isinstance(values, pd.DataFrame) and column is not None:
-        require_columns(values, [column], owner=owner)
-        values = values[column]
+        return scale._pareto_dask(values, column=value_col, cuts=cuts, labels=labels)
+    if isinstance(values, pd.DataFrame) and value_col is not None:
+        require_columns(values, [value_col], owner=owner)
+        values = values[value_col]
     s = _values(values, owner=owner)
     cuts_arr = np.asarray(list(cuts), dtype="float64")
     if (
@@ -763,12 +892,13 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     return s
 
 
+@renamed_keywords(column="tier_col")
 def tier_migration(
     before: pd.Series | pd.DataFrame,
     after: pd.Series | pd.DataFrame,
     *,
     id_col: str = "customer_id",
-    column: str = "tier",
+    tier_col: str = "tier",
 ) -> Migration:
     """Count how customers moved between tiers from one snapshot to the next (客户迁移).
 
@@ -776,11 +906,11 @@ def tier_migration(
     ----------
     before, after : pandas.Series or pandas.DataFrame
         Tiers at two dates: Series of tiers indexed by customer id (as from :func:`aum_tiers`
-        on an id-indexed table), or DataFrames with ``id_col`` and ``column``. Both categorical
+        on an id-indexed table), or DataFrames with ``id_col`` and ``tier_col``. Both categorical
         with the same categories, lowest tier first.
     id_col : str, default="customer_id"
         Customer id column, for DataFrame inputs.
-    column : str, default="tier"
+    tier_col : str, default="tier"
         Tier column, for DataFrame inputs.
 
     Returns
@@ -817,15 +947,15 @@ def tier_migration(
     >>> kq.tier_migration(b, a).summary.set_index("direction")["n"].tolist()
     [1, 1, 0, 1, 0]
     """
-    b = _tier_series(before, which="before", id_col=id_col, column=column)
-    a = _tier_series(after, which="after", id_col=id_col, column=column)
+    b = _tier_series(before, which="before", id_col=id_col, column=tier_col)
+    a = _tier_series(after, which="after", id_col=id_col, column=tier_col)
     cats = list(b.cat.categories)
     if list(a.cat.categories) != cats:
         msg = (
             f"tier_migration: before and after must use the same tiers in the same order; got "
             f"{cats} and {list(a.cat.categories)}. Label both with the same preset or thresholds."
         )
-        raise SchemaError(msg, column=column)
+        raise SchemaError(msg, column=tier_col)
     k = len(cats)
     joined = pd.DataFrame({"b": b.cat.codes}).join(pd.DataFrame({"a": a.cat.codes}), how="outer")
     bc = joined["b"].fillna(k).to_numpy(dtype="int64")  # k = new (absent before)

@@ -356,7 +356,7 @@ CASES: list[Case] = [
       lambda: kq.relationship_layers(individuals(), rules=kq.LayerRules(min_app_logins=-1)),
       ParameterError, "min_app_logins"),
     C("funnel-layers", "groups", "funnel of labels that are not layers",
-      lambda: kq.layer_funnel(pd.DataFrame(index=range(2)), layers=pd.Series(["x", "y"])),
+      lambda: kq.layer_funnel(pd.DataFrame(index=range(2)), layer_col=pd.Series(["x", "y"])),
       ParameterError, "relationship_layers"),
     C("content-profile", "groups", "content needs from a profile without z-scores",
       lambda: kq.content_needs(pd.DataFrame({"aum": [1.0]})), SchemaError, "z_"),

@@ -83,7 +83,7 @@ def inputs() -> dict[str, Any]:
         "before": before, "after": after, "we": we, "my": my, "pool": pool,
         "bank_raw": bank_raw, "credit_raw": pd.DataFrame(credit), "layers": layers,
         "layered": individuals.assign(layer=layers, seg=labels),
-        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layers=layers, by="seg"),
+        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layer_col=layers, by="seg"),
         "k_scores": kq.choose_k(individuals, pipe, k_range=range(2, 4), sample_size=300,
                                 progress=False),
         "growth": kq.growth_path(1.0, monthly_rate=0.1, months=4, label="g"),
@@ -114,12 +114,13 @@ CALLS: dict[str, Call] = {
     # tiering
     "aum_tiers": lambda f: (kq.aum_tiers, (f["customers"],), {}),
     "contribution": lambda f: (kq.contribution, (f["customers"],), {}),
-    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"column": "contribution"}),
+    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"value_col": "contribution"}),
     "concentration": lambda f: (kq.concentration, (f["customers"]["aum"],), {}),
     "rfm": lambda f: (kq.rfm, (f["tx"],), {}),
     "rfm_scores": lambda f: (kq.rfm_scores, (f["rfm"],), {"bins": 3}),
     "rfm_segments": lambda f: (kq.rfm_segments, (f["scores"],), {"bins": 3}),
     "tier_migration": lambda f: (kq.tier_migration, (f["before"], f["after"]), {}),
+    "split_by_kind": lambda f: (kq.split_by_kind, (f["customers"],), {}),
     # potential
     "estimate_wallet": lambda f: (
         kq.estimate_wallet, (f["contrib"],), {"features": ["region", "tenure_months"],
@@ -143,6 +144,7 @@ CALLS: dict[str, Call] = {
     "predict_in_chunks": lambda f: (kq.predict_in_chunks, (f["pipe"], f["individuals"]),
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
+    "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
@@ -152,7 +154,7 @@ CALLS: dict[str, Call] = {
                                     {"features": FEATURES, "money": MONEY}),
     "layer_criteria": lambda f: (kq.layer_criteria, (f["individuals"],), {}),
     "relationship_layers": lambda f: (kq.relationship_layers, (f["individuals"],), {}),
-    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layers": "layer",
+    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layer_col": "layer",
                                                                   "by": "seg"}),
     "content_needs": lambda f: (kq.content_needs, (f["profile"],), {}),
     # lending

@@ -184,10 +184,10 @@ def test_bad_parameters_fail_before_reading(log_glob, table_dir, no_scan) -> Non
         kq.aum_tiers(table_dir, preset="nope")
     with pytest.raises(ParameterError, match="ContributionModel"):
         kq.contribution(table_dir, model="cheap")
-    with pytest.raises(ParameterError, match="column="):
+    with pytest.raises(ParameterError, match="value_col="):
         kq.pareto_tiers(table_dir)
     with pytest.raises(ParameterError, match="cuts"):
-        kq.pareto_tiers(table_dir, column="aum", cuts=(0.9, 0.5))
+        kq.pareto_tiers(table_dir, value_col="aum", cuts=(0.9, 0.5))
 
 
 # --- tiering over Parquet ------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_contribution_parquet_missing_zero(tmp_path, table) -> None:
 
 
 def test_pareto_parquet_equals_pandas(table_dir, table) -> None:
-    got = kq.pareto_tiers(table_dir, column="aum")
+    got = kq.pareto_tiers(table_dir, value_col="aum")
     expected = _by_id(kq.pareto_tiers(table["aum"]), table["customer_id"])
     pd.testing.assert_series_equal(got, expected)
 
@@ -243,20 +243,20 @@ def test_pareto_parquet_equals_pandas(table_dir, table) -> None:
 def test_pareto_parquet_edge_values(tmp_path, values) -> None:
     frame = pd.DataFrame({"v": values})
     _write_parts(frame, tmp_path / "v", 2)
-    got = kq.pareto_tiers(tmp_path / "v", column="v", cuts=(0.5, 0.8, 0.95))
+    got = kq.pareto_tiers(tmp_path / "v", value_col="v", cuts=(0.5, 0.8, 0.95))
     expected = kq.pareto_tiers(frame["v"], cuts=(0.5, 0.8, 0.95))
     pd.testing.assert_series_equal(got, expected)
 
 
 def test_pareto_pandas_frame_with_column(table) -> None:
-    got = kq.pareto_tiers(table, column="aum")
+    got = kq.pareto_tiers(table, value_col="aum")
     pd.testing.assert_series_equal(got, kq.pareto_tiers(table["aum"]))
 
 
 def test_parquet_files_are_not_modified(table_dir) -> None:
     before = {p.name: p.read_bytes() for p in table_dir.iterdir()}
     kq.contribution(table_dir)
-    kq.pareto_tiers(table_dir, column="aum")
+    kq.pareto_tiers(table_dir, value_col="aum")
     assert {p.name: p.read_bytes() for p in table_dir.iterdir()} == before
 
 
@@ -300,7 +300,7 @@ def test_tiering_dask_equals_pandas(client, table) -> None:
         kq.contribution(ddf).compute(), kq.contribution(table), **TOL
     )
     pd.testing.assert_series_equal(
-        kq.pareto_tiers(ddf, column="aum").compute(), kq.pareto_tiers(table["aum"])
+        kq.pareto_tiers(ddf, value_col="aum").compute(), kq.pareto_tiers(table["aum"])
     )
     pd.testing.assert_series_equal(
         kq.pareto_tiers(ddf["aum"], cuts=(0.5, 0.9)).compute(),
@@ -319,9 +319,9 @@ def test_dask_missing_column_fails_before_work(client, log, table) -> None:
     with pytest.raises(SchemaError, match="missing column"):
         kq.contribution(cdf.drop(columns=["loan_balance"]))
     with pytest.raises(SchemaError, match="missing column"):
-        kq.aum_tiers(cdf, column="balance")
+        kq.aum_tiers(cdf, aum_col="balance")
     with pytest.raises(SchemaError, match="missing column"):
-        kq.pareto_tiers(cdf, column="value")
+        kq.pareto_tiers(cdf, value_col="value")
     with pytest.raises(SchemaError, match="'amount' must be numeric"):
         kq.rfm(ddf.assign(amount=ddf["channel"]))
 

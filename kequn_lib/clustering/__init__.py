@@ -19,13 +19,15 @@ helpers a segmentation study needs:
 
 Missing values are imputed (median for numbers, an explicit "missing" level for categories)
 rather than refused: corporate customers have no age or education, and dropping them silently
-would be worse. Columns named ``customer_id``, ``id``, ``*_id`` and ``true_*`` are never used.
+would be worse. Without column lists, :func:`choose_features` decides which columns are
+features (never ids, labels, campaign outcome or contact columns, nor ``true_*`` ground truth).
 """
 
 # Besides the public names, private ones stay importable from here: kequn_lib.scale imports
 # _require_fitted_predictor, pipelines pickled before the split refer to
 # kequn_lib.clustering._DefaultColumns and _as_object, and the constants were attributes of
 # the former single-file module.
+from ._features import choose_features
 from ._pipeline import (
     ALGORITHMS,
     DEFAULT_EXCLUDE,  # noqa: F401
@@ -65,6 +67,7 @@ __all__ = [
     "SegmentPreparer",
     "Segmentation",
     "StabilityResult",
+    "choose_features",
     "choose_k",
     "compare_partitions",
     "fit_on_sample",

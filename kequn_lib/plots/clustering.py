@@ -23,6 +23,7 @@ from .._validation import (
     check_int,
     check_option,
     check_random_state,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -110,12 +111,13 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
 
 
 @_docstrings.share
+@renamed_keywords(label="label_col")
 def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
     max_features: int | None = None,
-    label: str = "persona",
+    label_col: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -130,7 +132,7 @@ def plot_segment_profile(
     max_features : int, optional
         Show only this many features: those whose largest \\|z\\| over the segments is largest
         (the features that separate segments most), in the profile's order.
-    label : str, default="persona"
+    label_col : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
     **kwargs
@@ -169,8 +171,8 @@ def plot_segment_profile(
         _fig, ax = plt.subplots(figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
-    if label is not None and label in data.columns:
-        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label], strict=True)]
+    if label_col is not None and label_col in data.columns:
+        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
             "fmt": ".1f", "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5,
