@@ -128,3 +128,40 @@ def test_crosstab_annotations_are_legible(seg):
     ax = kq.plot_partition_crosstab(kq.compare_partitions(tiers, seg.labels))
     assert min(t.get_fontsize() for t in ax.texts) >= 9
     plt.close("all")
+
+
+def test_the_outcome_a_table_names_is_never_a_feature(customers):
+    data = customers.head(800).copy()
+    data["responded"] = (data["app_logins_90d"] > 20).astype("int64")  # not named like a label
+    data.attrs["outcome"] = "responded"
+    out = kq.segment_customers(data, k_range=range(3, 5), k_max=5, random_state=0)
+    assert "responded" not in out.features
+    assert "z_responded" not in out.profile
+    plain = kq.segment_customers(data.assign(other=data["responded"]), k_range=range(3, 5),
+                                 k_max=5, random_state=0)
+    assert "other" in plain.features  # the rule removed the named outcome, not every 0/1 column
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize(("name", "member"), [
+    ("uci-bank-marketing", "uci-bank-marketing/bank-full.csv"),
+    ("uci-credit-default", "uci-default-credit-card-clients/default of credit card clients.csv"),
+])
+def test_public_tables_never_use_outcome_or_campaign_columns(name, member, tmp_path):
+    import shutil
+
+    from .conftest import SHARED
+
+    source = SHARED / "datasets" / member
+    if not source.exists():
+        pytest.skip(f"real dataset not found at ../shared/datasets/{member}")
+    shutil.copy(source, tmp_path / source.name)
+    data = kq.load_customers(name, data_home=tmp_path)
+    out = kq.segment_customers(data, k_range=range(4, 6), k_max=5, sample_size=3_000,
+                               random_state=0)
+    banned = {"subscribed_term_deposit", "defaulted_next_month", "campaign_contacts",
+              "previous_contacts", "previously_contacted", "customer_id"}
+    assert not banned & set(out.features)
+    assert not {f"z_{c}" for c in banned} & set(out.profile)
+    assert out.profile["persona"].is_unique and out.names.is_unique

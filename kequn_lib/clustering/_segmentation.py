@@ -28,6 +28,7 @@ DEFAULT_K_RANGE = range(4, 10)
 DEFAULT_K_MAX = 16
 #: How many values of k one widening step adds at an edge.
 WIDEN_STEP = 3
+_COLUMN_LISTS = ("numeric", "categorical", "money")
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,11 @@ def segment_customers(
     random_state : int, numpy Generator or None, default=0
         Seed of the sample, the silhouette sample and the clustering.
     **pipeline_params
-        Passed to :func:`segment_pipeline` (e.g. ``algorithm="minibatch_kmeans"`` or column
-        lists); ``n_clusters`` is chosen here and may not be passed.
+        Passed to :func:`segment_pipeline` (e.g. ``algorithm="minibatch_kmeans"``, column
+        lists, ``exclude=`` or ``target=``); ``n_clusters`` is chosen here and may not be
+        passed. Without column lists, a table that names its outcome in
+        ``data.attrs["outcome"]`` (the public UCI tables do) gets ``target=`` that column, so
+        the outcome is never a feature.
 
     Returns
     -------
@@ -200,6 +204,9 @@ def segment_customers(
             msg = (f"{owner}: no row has {kind_col} == {kind!r}; the column holds {present}. "
                    "Pass kind= one of those, or kind=None for every row.")
             raise SchemaError(msg, column=kind_col)
+    outcome = data.attrs.get("outcome")
+    if outcome is not None and not any(k in pipeline_params for k in _COLUMN_LISTS):
+        pipeline_params.setdefault("target", outcome)  # the table's own outcome: never a feature
     pipe = segment_pipeline(random_state=seed, **pipeline_params)
     sample = rows.sample(n=min(len(rows), sample_size), random_state=seed)
     lo, hi = ks[0], min(ks[-1], len(sample) - 1)
