@@ -18,7 +18,8 @@ Modules:
 - ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
   group service reach of a relationship manager.
 - ``lending``: the WeBank / MYbank lending case study.
-- ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
+- ``backends``: one dispatch for every input kind: pandas, Parquet files (on DuckDB) and Dask
+  DataFrames (beyond one machine).
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
 - ``report``: execute the notebooks and render the HTML report (imported on first use).
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from . import (
     _display,
+    backends,
     bgnbd,
     clustering,
     content,
@@ -44,11 +46,11 @@ from . import (
     potential,
     reach,
     rfm_analysis,
-    scale,
     schema,
     tiering,
 )
 from ._display import *  # noqa: F403
+from .backends import *  # noqa: F403
 from .bgnbd import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .content import *  # noqa: F403
@@ -61,7 +63,6 @@ from .plots import *  # noqa: F403
 from .potential import *  # noqa: F403
 from .reach import *  # noqa: F403
 from .rfm_analysis import *  # noqa: F403
-from .scale import *  # noqa: F403
 from .schema import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
@@ -81,7 +82,7 @@ __all__ = [
     *essay.__all__,
     *reach.__all__,
     *lending.__all__,
-    *scale.__all__,
+    *backends.__all__,
     *plots.__all__,
     *_display.__all__,
 ]

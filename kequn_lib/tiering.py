@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import backends
 from ._resources import data_path
 from ._validation import (
     check_int,
@@ -37,7 +38,6 @@ from ._validation import (
     require_unique,
 )
 from .errors import ParameterError, SchemaError
-from .scale import _source_kind
 
 __all__ = [
     "Concentration",
@@ -54,13 +54,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def _kind(data: Any, owner: str) -> str:
-    """``"pandas"``, ``"parquet"`` (a path or glob) or ``"dask"``: which implementation runs."""
-    if isinstance(data, pd.DataFrame | pd.Series):
-        return "pandas"
-    return _source_kind(data, owner=owner)
 
 
 # --- AUM tiers -----------------------------------------------------------------------------------
@@ -181,7 +174,7 @@ def aum_tiers(
     ----------
     data : pandas.DataFrame, pandas.Series, Parquet path or glob, or Dask DataFrame/Series
         Customer table with an AUM column, or the AUM values themselves (CNY, finite, >= 0).
-        A ``.parquet`` file, folder or glob (``"customers/*.parquet"``) is read in batches, so
+        A ``.parquet`` file, folder or glob (``"customers/*.parquet"``) is read by DuckDB, so
         it may be larger than memory; a Dask DataFrame is labelled partition by partition.
     preset : str, default="industry"
         Ladder from :func:`tier_presets`: ``"industry"`` (大众 / 富裕 / 贵宾 / 私人银行, with the
@@ -198,8 +191,7 @@ def aum_tiers(
     id_col : str or None, default="customer_id"
         When this column exists it must be unique (one row per customer); pass ``None`` to tier
         a long table such as a panel of snapshots (:func:`make_panel`). For Parquet input it
-        also indexes the result; for a Dask DataFrame uniqueness is checked within each
-        partition only.
+        also indexes the result; for a Dask DataFrame it is checked over all partitions.
     kind_col : str or None, default="customer_kind"
         Column telling individuals (个人) from corporates (对公). When a table holds both, one
         ladder would rank firms and households together (and put firms in private banking, a
@@ -250,15 +242,37 @@ def aum_tiers(
     ['low', 'high', 'high']
     """
     owner = "aum_tiers"
-    kind = _kind(data, owner)
-    if kind != "pandas":
-        from . import scale
-
-        impl = scale._aum_tiers_parquet if kind == "parquet" else scale._aum_tiers_dask
-        return impl(data, preset=preset, thresholds=thresholds, column=aum_col, labels=labels,
-                    id_col=id_col)
+    kind = backends.input_kind(data, owner=owner)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
+    dtype = pd.CategoricalDtype(names, ordered=True)
+    hint = " For a long table (a panel of snapshots) pass id_col=None."
+    if kind == backends.PARQUET:
+        src = backends.parquet_source(data, columns=[aum_col], owner=owner)
+        backends._kinds.require_arrow_type(src, aum_col, "numeric", owner=owner)
+        id_col = id_col if id_col in src.names else None
+        codes, ids = backends._duckdb.aum_codes(src, column=aum_col, bounds=bounds,
+                                                id_col=id_col, owner=owner)
+        index = _parquet_index(codes.size, ids, id_col, owner=owner, hint=hint)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="tier")
+    if kind == backends.DASK:
+        from .backends import _dask
+
+        if not _dask.is_frame(data):  # a Dask Series
+            name = str(data.name) if data.name is not None else aum_col
+            frame = data.to_frame(name=name)
+            cols, id_col = [name], None
+        else:
+            _dask.require_columns(data, [aum_col], owner=owner)
+            name, frame = aum_col, data
+            id_col = id_col if id_col in data.columns else None
+            cols = [aum_col] + ([id_col] if id_col else [])
+        _dask.require_numeric_dtype(frame, name, owner=owner)
+        _dask.check_rows(frame, [("numeric", name, True)], owner=owner, unique=id_col,
+                         unique_hint=hint)
+        meta = pd.Series(pd.Categorical.from_codes([], dtype=dtype), name="tier")
+        return _dask.map_rows(frame[cols], _tier_frame, meta=meta, column=name, bounds=bounds,
+                              dtype=dtype)
     if isinstance(data, pd.Series):
         values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
                                  nonnegative=True)
@@ -269,13 +283,35 @@ def aum_tiers(
             try:
                 _require_unique_fast(data, id_col, owner=owner)
             except SchemaError as err:
-                msg = f"{err} For a long table (a panel of snapshots) pass id_col=None."
-                raise SchemaError(msg, column=err.column, rows=err.rows) from None
+                raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
         if kind_col is not None:
             _warn_mixed_kinds(data, kind_col, owner=owner)
+    return _tiers(values, bounds, dtype)
+
+
+def _tiers(values: pd.Series, bounds: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Series:
     codes = np.searchsorted(bounds, values.to_numpy(), side="right") - 1
-    cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
-    return pd.Series(cat, index=values.index, name="tier")
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index,
+                     name="tier")
+
+
+def _tier_frame(part: pd.DataFrame, *, column: str, bounds: np.ndarray,
+                dtype: pd.CategoricalDtype) -> pd.Series:
+    """The tiers of one (already checked) Dask partition."""
+    return _tiers(part[column].astype("float64"), bounds, dtype)
+
+
+def _parquet_index(n: int, ids: np.ndarray | None, id_col: str | None, *, owner: str,
+                   hint: str = "") -> pd.Index:
+    """Result index of a row-aligned Parquet step: ``id_col`` (checked unique) or row numbers."""
+    if id_col is None or ids is None:
+        return pd.RangeIndex(n)
+    frame = pd.DataFrame({id_col: ids})
+    try:
+        _require_unique_fast(frame, id_col, owner=owner)
+    except SchemaError as err:
+        raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
+    return pd.Index(ids, name=id_col)
 
 
 # --- individuals and corporates ------------------------------------------------------------------
@@ -465,7 +501,7 @@ def contribution(
     data : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
         Customer table with ``deposit_balance``, ``loan_balance``, ``wealth_balance``,
         ``fee_income_12m``, ``fx_volume_12m`` (CNY, >= 0), ``products_held`` and
-        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read in batches (larger than
+        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read by DuckDB (larger than
         memory is fine); a Dask DataFrame is computed partition by partition.
     model : ContributionModel, optional
         Rates and costs; ``ContributionModel()`` (documented assumptions) by default.
@@ -474,8 +510,8 @@ def contribution(
         public dataset with only a balance). The columns treated as 0 are logged.
     id_col : str or None, default="customer_id"
         When this column exists it must be unique; ``None`` skips the check. For Parquet
-        input it also indexes the result; for a Dask DataFrame uniqueness is checked within
-        each partition only.
+        input it also indexes the result; for a Dask DataFrame it is checked over all
+        partitions.
 
     Returns
     -------
@@ -522,13 +558,52 @@ def contribution(
     [1090.0, 1756.7]
     """
     owner = "contribution"
-    kind = _kind(data, owner)
-    if kind != "pandas":
-        from . import scale
+    kind = backends.input_kind(data, owner=owner)
+    model = _check_model(model, owner)
+    missing = check_option(missing, ["error", "zero"], name="missing", owner=owner)
+    needed = [col for col, _ in _COMPONENTS.values()] + list(_COST_COLUMNS)
+    if kind == backends.PARQUET:
+        src = backends.parquet_source(data, columns=None, owner=owner)
+        names = src.names
+    elif kind == backends.DASK:
+        from .backends import _dask
 
-        impl = scale._contribution_parquet if kind == "parquet" else scale._contribution_dask
-        return impl(data, model=model, missing=missing, id_col=id_col)
-    require_frame(data, owner=owner)
+        _dask.require_frame(data, owner=owner)
+        names = list(data.columns)
+    else:
+        require_frame(data, owner=owner)
+        names = list(data.columns)
+    absent = [c for c in needed if c not in names]
+    if absent and missing == "error":
+        frame = pd.DataFrame(columns=names)
+        require_columns(frame, needed, owner=owner + " (pass missing='zero' to count them as 0)")
+    if absent:
+        log.info("contribution: columns %s absent, counted as 0", absent)
+    present = [c for c in needed if c not in absent]
+    id_col = id_col if id_col is not None and id_col in names else None
+    if kind == backends.PARQUET:
+        for c in present:
+            backends._kinds.require_arrow_type(src, c, "numeric", owner=owner)
+        out, ids = backends._duckdb.contribution_frame(
+            src, columns=needed, present=present, model=model, id_col=id_col, owner=owner)
+        out.index = _parquet_index(len(out), ids, id_col, owner=owner)
+        return _contribution_total(out)
+    if kind == backends.DASK:
+        for c in present:
+            _dask.require_numeric_dtype(data, c, owner=owner)
+        _dask.check_rows(data, [("numeric", c, True) for c in present], owner=owner,
+                         unique=id_col)
+        meta = _contribution_rows(data._meta, present, model, len(data._meta))
+        return _dask.map_rows(data[present] if present else data, _contribution_part,
+                              meta=meta, present=present, model=model)
+    if id_col is not None:
+        _require_unique_fast(data, id_col, owner=owner)
+    values = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy()
+              for c in present}
+    return _contribution_rows(values, present, model, len(data), index=data.index)
+
+
+def _check_model(model: Any, owner: str) -> ContributionModel:
     model = ContributionModel() if model is None else model
     if not isinstance(model, ContributionModel):
         msg = f"{owner}: model must be a ContributionModel, got {type(model).__name__}."
@@ -539,34 +614,59 @@ def contribution(
             msg = f"{owner}: ContributionModel.{f.name} must be a finite number >= 0, got {value!r}"
             msg += "."
             raise ParameterError(msg)
-    missing = check_option(missing, ["error", "zero"], name="missing", owner=owner)
-    needed = [col for col, _ in _COMPONENTS.values()] + list(_COST_COLUMNS)
-    absent = [c for c in needed if c not in data.columns]
-    if absent and missing == "error":
-        require_columns(data, needed, owner=owner + " (pass missing='zero' to count them as 0)")
-    if absent:
-        log.info("contribution: columns %s absent, counted as 0", absent)
-    if id_col is not None and id_col in data.columns:
-        require_unique(data, id_col, owner=owner)
+    return model
+
+
+_OUTPUTS = [*_COMPONENTS, "cost_to_serve", "contribution"]
+
+
+def _contribution_rows(values: Any, present: Sequence[str], model: ContributionModel, n: int,
+                       index: pd.Index | None = None) -> pd.DataFrame:
+    """The contribution table from checked columns (``values[name]``, float64 arrays)."""
+    zero = np.zeros(n)
 
     def col(name: str) -> np.ndarray:
-        if name in absent:
-            return np.zeros(len(data))
-        return require_numeric(data, name, owner=owner, nonnegative=True).to_numpy()
+        if name not in present:
+            return zero
+        return np.asarray(values[name], dtype="float64")
 
-    out = {}
-    for comp, (name, rate) in _COMPONENTS.items():
-        out[comp] = col(name) * getattr(model, rate)
-    out["nii_loan"] = out["nii_loan"] - col("loan_balance") * model.loan_credit_cost
-    out["cost_to_serve"] = (
-        model.cost_per_customer
-        + model.cost_per_product * col("products_held")
-        + model.cost_per_rm_contact * col("rm_contacts_90d") * (365 / 90)
-    )
-    result = pd.DataFrame(out, index=data.index)
-    revenue = result[list(_COMPONENTS)].sum(axis=1)
-    result["contribution"] = revenue - result["cost_to_serve"]
-    return result
+    # one float64 block, column-major, filled in place: no consolidation copy, no row-wise sum
+    block = np.empty((len(_OUTPUTS), n))
+    for i, (name, rate) in enumerate(_COMPONENTS.values()):
+        np.multiply(col(name), getattr(model, rate), out=block[i])
+    loan = list(_COMPONENTS).index("nii_loan")
+    block[loan] -= col("loan_balance") * model.loan_credit_cost
+    cost = block[len(_COMPONENTS)]
+    np.multiply(col("products_held"), model.cost_per_product, out=cost)
+    cost += model.cost_per_customer
+    cost += model.cost_per_rm_contact * col("rm_contacts_90d") * (365 / 90)
+    total = block[-1]
+    np.copyto(total, block[0])
+    for i in range(1, len(_COMPONENTS)):
+        total += block[i]
+    total -= cost
+    return pd.DataFrame(block.T, index=index if index is not None else pd.RangeIndex(n),
+                        columns=_OUTPUTS, copy=False)
+
+
+def _contribution_part(part: pd.DataFrame, *, present: Sequence[str],
+                       model: ContributionModel) -> pd.DataFrame:
+    """The contribution of one (already checked) Dask partition."""
+    values = {c: part[c].to_numpy(dtype="float64") for c in present}
+    return _contribution_rows(values, present, model, len(part), index=part.index)
+
+
+def _contribution_total(out: pd.DataFrame) -> pd.DataFrame:
+    """Parquet path: the components came from SQL; add the total as the pandas path does."""
+    block = np.empty((len(_OUTPUTS), len(out)))
+    for i, name in enumerate(_OUTPUTS[:-1]):
+        block[i] = out[name].to_numpy(dtype="float64")
+    total = block[-1]
+    np.copyto(total, block[0])
+    for i in range(1, len(_COMPONENTS)):
+        total += block[i]
+    total -= block[len(_COMPONENTS)]
+    return pd.DataFrame(block.T, index=out.index, columns=_OUTPUTS, copy=False)
 
 
 # --- Pareto / concentration ----------------------------------------------------------------------
@@ -646,16 +746,16 @@ def pareto_tiers(
     is in the last class. An empty input gives an empty Series. Computed with one sort of the
     positive values and a threshold per cut (no argsort), so it scales to tens of millions.
 
-    Parquet and Dask input avoid the global sort: a first pass builds a histogram of the
-    positive values over fixed bins (16 per doubling of the value, from the float's exponent
-    and mantissa, so the bins are exact and need no first look at the data) with each bin's
-    count, sum, minimum and maximum; the cumulative bin sums locate, for each cut, the bin
-    where the threshold lies; a second pass collects only the values of those (at most
-    ``len(cuts)``) bins, sorts them and finds the exact threshold value; a third pass labels
-    the rows. Memory is the histogram plus the values of the crossing bins. The classes equal
-    those of the in-memory path except when a cumulative share lands within floating-point
-    rounding (about 1e-15 relative) of a cut, where summing in another order may tip one
-    value across.
+    Parquet input: one DuckDB statement finds the thresholds with a running sum over the
+    sorted positive values (DuckDB sorts out of core) and labels the rows. Dask input avoids
+    the global sort: a first pass builds a histogram of the positive values over fixed bins
+    (16 per doubling of the value, from the float's exponent and mantissa, so the bins are
+    exact and need no first look at the data) with each bin's count, sum, minimum and maximum;
+    the cumulative bin sums locate, for each cut, the bin where the threshold lies; a second
+    pass collects only the values of those (at most ``len(cuts)``) bins, sorts them and finds
+    the exact threshold value; a third pass labels the rows. The classes equal those of the
+    in-memory path except when a cumulative share lands within floating-point rounding (about
+    1e-15 relative) of a cut, where summing in another order may tip one value across.
 
     Examples
     --------
@@ -665,19 +765,57 @@ def pareto_tiers(
     ['A', 'B', 'A', 'C', 'C']
     """
     owner = "pareto_tiers"
-    kind = _kind(values, owner)
-    if kind != "pandas":
-        from . import scale
+    kind = backends.input_kind(values, owner=owner)
+    cuts_arr, dtype = _pareto_setup(cuts, labels, owner)
+    if kind == backends.PARQUET:
+        if value_col is None:
+            msg = f"{owner}: for Parquet files pass value_col=, the name of the value column."
+            raise ParameterError(msg)
+        src = backends.parquet_source(values, columns=[value_col], owner=owner)
+        backends._kinds.require_arrow_type(src, value_col, "numeric", owner=owner)
+        id_col = id_col if id_col in src.names else None
+        codes, ids = backends._duckdb.pareto_codes(src, column=value_col, cuts=cuts_arr,
+                                                   id_col=id_col, owner=owner)
+        index = _parquet_index(codes.size, ids, id_col, owner=owner)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="abc")
+    if kind == backends.DASK:
+        from .backends import _dask
 
-        if kind == "parquet":
-            return scale._pareto_parquet(values, column=value_col, cuts=cuts, labels=labels,
-                                         id_col=id_col)
-        return scale._pareto_dask(values, column=value_col, cuts=cuts, labels=labels)
+        if _dask.is_frame(values):
+            if value_col is None:
+                msg = (f"{owner}: for a Dask DataFrame pass value_col=, the name of the value "
+                       "column.")
+                raise ParameterError(msg)
+            _dask.require_columns(values, [value_col], owner=owner)
+            values = values[value_col]
+        name = str(values.name) if values.name is not None else "values"
+        _dask.require_numeric_dtype(values.to_frame(name=name), name, owner=owner)
+        return _dask.pareto(values, name=name, cuts=cuts_arr, dtype=dtype, owner=owner)
     if isinstance(values, pd.DataFrame) and value_col is not None:
         require_columns(values, [value_col], owner=owner)
         values = values[value_col]
     s = _values(values, owner=owner)
-    cuts_arr = np.asarray(list(cuts), dtype="float64")
+    v = s.to_numpy()
+    k = cuts_arr.size
+    pos_sorted = np.sort(v[v > 0])  # ascending; only positive values carry a share
+    cum = np.cumsum(pos_sorted)
+    if cum.size:
+        # t_j = smallest value x with (sum of values <= x) > (1 - cut_j) * total; a value is in
+        # class j when it is below the first j thresholds (they decrease with the cut)
+        at = np.searchsorted(cum, (1 - cuts_arr) * cum[-1], side="right")
+        thresholds = pos_sorted[np.minimum(at, cum.size - 1)][::-1]  # ascending
+        codes = k - np.searchsorted(thresholds, v, side="right")
+    else:
+        codes = np.full(v.size, k)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=s.index, name="abc")
+
+
+def _pareto_setup(cuts: Any, labels: Any, owner: str) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """Checked cuts (float64, increasing in (0, 1)) and the ordered class dtype."""
+    try:
+        cuts_arr = np.asarray(list(cuts), dtype="float64")
+    except (TypeError, ValueError):
+        cuts_arr = np.empty(0)
     if (
         cuts_arr.ndim != 1
         or cuts_arr.size == 0
@@ -695,20 +833,7 @@ def pareto_tiers(
         msg = f"{owner}: pass {cuts_arr.size + 1} distinct labels for {cuts_arr.size} cuts, "
         msg += f"got {labels}."
         raise ParameterError(msg)
-    v = s.to_numpy()
-    k = cuts_arr.size
-    pos_sorted = np.sort(v[v > 0])  # ascending; only positive values carry a share
-    cum = np.cumsum(pos_sorted)
-    if cum.size:
-        # t_j = smallest value x with (sum of values <= x) > (1 - cut_j) * total; a value is in
-        # class j when it is below the first j thresholds (they decrease with the cut)
-        at = np.searchsorted(cum, (1 - cuts_arr) * cum[-1], side="right")
-        thresholds = pos_sorted[np.minimum(at, cum.size - 1)][::-1]  # ascending
-        codes = k - np.searchsorted(thresholds, v, side="right")
-    else:
-        codes = np.full(v.size, k)
-    cat = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-    return pd.Series(cat, index=s.index, name="abc")
+    return cuts_arr, pd.CategoricalDtype(labels, ordered=True)
 
 
 @dataclass(frozen=True)
