@@ -145,6 +145,8 @@ CALLS: dict[str, Call] = {
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
+    "segment_customers": lambda f: (kq.segment_customers, (f["customers"],),
+                                    {"k_range": range(2, 4), "k_max": 3, "sample_size": 300}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
