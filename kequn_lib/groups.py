@@ -31,7 +31,6 @@ bank can replace them with its own.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -48,6 +47,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -404,7 +404,7 @@ def dunbar_groups(
             f"at most {max_size} members but fall below {min_size} and are flagged "
             f"'band_too_narrow'. Use max_size >= 2 * min_size - 1 to avoid this."
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warn(msg, UserWarning)
 
     shuffle = rng.permutation(len(data))
     leaf = np.empty(len(data), dtype="int64")

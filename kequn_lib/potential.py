@@ -27,6 +27,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -294,11 +295,10 @@ def estimate_wallet(
         res = QuantReg(y, Xs).fit(q=quantile, max_iter=max_iter)
     for w in caught:
         if issubclass(w.category, IterationLimitWarning | ConvergenceWarning):
-            warnings.warn(
+            warn(
                 f"{owner}: the quantile regression stopped at max_iter={max_iter} before "
                 "converging; the estimate is approximate. Raise max_iter or use fewer features.",
                 UserWarning,
-                stacklevel=2,
             )
             break
     log_wallet = Xs @ np.asarray(res.params)

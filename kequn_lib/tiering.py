@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
@@ -36,6 +35,7 @@ from ._validation import (
     require_frame,
     require_numeric,
     require_unique,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -339,7 +339,7 @@ def _warn_mixed_kinds(data: pd.DataFrame, kind_col: str, *, owner: str) -> None:
             "with this ladder and parts['corporate'] with preset='corporate' (or filter to one "
             "kind). Pass kind_col=None to tier the mixed table anyway."
         )
-        warnings.warn(msg, MixedKindsWarning, stacklevel=3)
+        warn(msg, MixedKindsWarning)
 
 
 def split_by_kind(
@@ -596,10 +596,10 @@ def contribution(
         meta = _contribution_rows(data._meta, present, model, len(data._meta))
         return _dask.map_rows(data[present] if present else data, _contribution_part,
                               meta=meta, present=present, model=model)
-    if id_col is not None:
-        _require_unique_fast(data, id_col, owner=owner)
     values = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy()
               for c in present}
+    if id_col is not None:
+        _require_unique_fast(data, id_col, owner=owner)
     return _contribution_rows(values, present, model, len(data), index=data.index)
 
 
@@ -713,7 +713,8 @@ def pareto_tiers(
     value_col : str, optional
         The value column when ``values`` is a table (required then, ignored for a Series).
     id_col : str or None, default="customer_id"
-        Parquet input only: index the result by this column when the files have it.
+        When a table (pandas, Parquet or Dask) has this column it must be unique (one row per
+        customer); Parquet results are also indexed by it. ``None`` skips the check.
 
     Returns
     -------
@@ -787,14 +788,22 @@ def pareto_tiers(
                        "column.")
                 raise ParameterError(msg)
             _dask.require_columns(values, [value_col], owner=owner)
+            unique = id_col if id_col is not None and id_col in values.columns else None
+            if unique:  # values first, then ids: the order of the pandas path
+                _dask.require_numeric_dtype(values, value_col, owner=owner)
+                _dask.check_rows(values, [("numeric", value_col, False)], owner=owner,
+                                 unique=unique)
             values = values[value_col]
         name = str(values.name) if values.name is not None else "values"
         _dask.require_numeric_dtype(values.to_frame(name=name), name, owner=owner)
         return _dask.pareto(values, name=name, cuts=cuts_arr, dtype=dtype, owner=owner)
+    table = None
     if isinstance(values, pd.DataFrame) and value_col is not None:
         require_columns(values, [value_col], owner=owner)
-        values = values[value_col]
+        table, values = values, values[value_col]
     s = _values(values, owner=owner)
+    if table is not None and id_col is not None and id_col in table.columns:
+        _require_unique_fast(table, id_col, owner=owner)
     v = s.to_numpy()
     k = cuts_arr.size
     pos_sorted = np.sort(v[v > 0])  # ascending; only positive values carry a share

@@ -7,6 +7,7 @@ an import deferred into a function still ties the two modules together.
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -112,9 +113,42 @@ def test_the_graph_sees_imports_inside_functions():
 def test_import_loads_no_heavy_engine():
     code = (
         "import sys, kequn_lib\n"
-        "heavy = ['duckdb', 'dask', 'distributed', 'nbclient', 'nbconvert']\n"
+        "heavy = ['duckdb', 'dask', 'distributed', 'statsmodels', 'nbclient', 'nbconvert',\n"
+        "         'matplotlib', 'seaborn', 'pandera', 'sklearn']\n"
         "print(' '.join(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_lazy_export_table_matches_every_module():
+    """kq.<name> resolves through kequn_lib._EXPORTS: it must list each module's __all__, and
+    every public module with an __all__ must be listed (a new module: register it there)."""
+    table = kq._EXPORTS
+    for module, names in table.items():
+        mod = importlib.import_module(f"kequn_lib.{module}")
+        assert list(names) == list(mod.__all__), f"kequn_lib._EXPORTS[{module!r}] is stale"
+    children = {p.stem if p.suffix == ".py" else p.name for p in PACKAGE.iterdir()
+                if (p.suffix == ".py" or (p / "__init__.py").exists())
+                and not p.name.startswith("_")}
+    for child in sorted(children - {"report"}):
+        mod = importlib.import_module(f"kequn_lib.{child}")
+        if getattr(mod, "__all__", None):
+            assert child in table, f"register kequn_lib.{child} in kequn_lib._EXPORTS"
+    assert len(kq.__all__) == len(set(kq.__all__))
+    assert sorted(kq.__all__) == sorted(n for names in table.values() for n in names)
+
+
+def test_lazy_names_resolve_to_their_objects():
+    from kequn_lib.tiering import aum_tiers
+
+    assert kq.aum_tiers is aum_tiers
+    assert kq.tiering.aum_tiers is aum_tiers
+    assert set(kq.__all__) <= set(dir(kq))
+    try:
+        kq.no_such_name  # noqa: B018
+    except AttributeError as err:
+        assert "no_such_name" in str(err)
+    else:  # pragma: no cover
+        raise AssertionError("an unknown name must raise AttributeError")

@@ -146,3 +146,14 @@ def test_old_column_keywords_still_work_with_a_future_warning():
     pd.testing.assert_frame_equal(old, new)
     with pytest.raises(ParameterError, match="got both contribution= .* only contribution_col"):
         kq.value_matrix(df, contribution="c", contribution_col="c", potential_col="p")
+
+
+def test_warnings_point_at_the_callers_line():
+    """Warnings raised deep inside kequn (and through the renamed-keyword wrapper) name the
+    user's file, not a kequn module."""
+    df = pd.DataFrame({"customer_id": [1, 2], "aum": [1e3, 1e7],
+                       "customer_kind": ["individual", "corporate"]})
+    with pytest.warns(Warning) as seen:
+        kq.aum_tiers(df, column="aum")
+    assert {w.category.__name__ for w in seen} >= {"FutureWarning", "MixedKindsWarning"}
+    assert {w.filename for w in seen} == {__file__}

@@ -117,7 +117,7 @@ def problems_lazy(ddf: Any, checks: Sequence[Check]) -> Any:
 def _dup_rows(part: pd.Series, dups: Any) -> tuple[list, list, int]:
     hit = part.isin(dups).to_numpy()
     pos = np.flatnonzero(hit)
-    values = list(dict.fromkeys(part.iloc[pos].tolist()))[:5]
+    values = list(part.iloc[pos].unique())[:5]  # numpy scalars, as require_unique shows them
     return list(part.index[pos[:10]]), values, int(pos.size)
 
 
