@@ -16,6 +16,8 @@ Modules:
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
+- ``health``: group health on a weekly activity log (presence, participation, belonging,
+  silent groups, content fit and take-up, value recognition).
 - ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
   group service reach of a relationship manager.
 - ``lending``: the WeBank / MYbank lending case study.
@@ -46,7 +48,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "datasets": (
         "DATA_SOURCES", "load_customers", "BANKS", "PERSONAS", "make_customers",
-        "make_transactions", "make_panel", "bank_marketing_customers", "cache_dir",
+        "make_transactions", "make_panel", "ActivityAssumptions", "make_group_activity",
+        "bank_marketing_customers", "cache_dir",
         "credit_default_customers", "load_bank_marketing", "load_credit_default", "HEADER_PRESET",
         "read_customers", "read_transactions",
     ),
@@ -78,6 +81,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "content": (
         "ContentRules", "content_checklist", "content_needs",
     ),
+    "health": (
+        "SilenceRule", "ValueScoring", "content_take_up", "group_health", "silent_groups",
+        "value_recognition", "weekly_group_activity",
+    ),
     "essay": (
         "essay_claims",
     ),
@@ -99,8 +106,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_mix", "plot_take_up", "plot_migration", "plot_pareto", "plot_rfm",
         "plot_tier_distribution", "plot_value_matrix", "plot_p_alive", "plot_k_selection",
         "plot_partition_crosstab", "plot_segment_embedding", "plot_segment_profile",
-        "plot_group_sizes", "plot_layer_funnel", "plot_growth_paths", "plot_loan_sizes",
-        "plot_size_sensitivity", "plot_tolerance_curve", "plot_volume_decomposition",
+        "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
+        "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
+        "plot_volume_decomposition",
     ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
@@ -110,7 +118,8 @@ _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
     "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
-    "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema", "tiering",
+    "health", "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema",
+    "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

@@ -90,9 +90,14 @@ def inputs() -> dict[str, Any]:
         "sens": kq.size_sensitivity("MYbank", sigmas=[0.8, 1.2]),
         "tolerance": kq.approval_under_tolerance(pool, tolerance=[0.005, 0.01]),
         "decomp": kq.decompose_volume(we, my),
+        "roster": seg[["customer_id"]].join(groups),
     }
     frames = {k: _tag(v) if isinstance(v, pd.DataFrame | pd.Series) else v
               for k, v in frames.items()}
+    frames["activity"] = _tag(kq.make_group_activity(frames["roster"], weeks=8, random_state=0))
+    frames["health"] = _tag(kq.group_health(frames["activity"]))
+    frames["group_weeks"] = _tag(kq.weekly_group_activity(frames["activity"]).join(
+        kq.silent_groups(frames["activity"])["silent"], on="group_id"))
     frames["pipe"] = pipe
     frames["bgnbd"] = kq.BGNBD().fit(weekly)
     return frames
@@ -159,6 +164,13 @@ CALLS: dict[str, Call] = {
     "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layer_col": "layer",
                                                                   "by": "seg"}),
     "content_needs": lambda f: (kq.content_needs, (f["profile"],), {}),
+    # group health
+    "make_group_activity": lambda f: (kq.make_group_activity, (f["roster"],), {"weeks": 6}),
+    "weekly_group_activity": lambda f: (kq.weekly_group_activity, (f["activity"],), {}),
+    "group_health": lambda f: (kq.group_health, (f["activity"],), {"weeks": (2, 7)}),
+    "silent_groups": lambda f: (kq.silent_groups, (f["activity"],), {}),
+    "content_take_up": lambda f: (kq.content_take_up, (f["health"],), {}),
+    "value_recognition": lambda f: (kq.value_recognition, (f["health"],), {}),
     # lending
     "approval_under_tolerance": lambda f: (kq.approval_under_tolerance, (f["pool"],),
                                            {"tolerance": [0.005, 0.01]}),
@@ -188,6 +200,8 @@ CALLS: dict[str, Call] = {
     "plot_segment_profile": lambda f: (kq.plot_segment_profile, (f["profile"],), {}),
     "plot_group_sizes": lambda f: (kq.plot_group_sizes, (f["groups"],),
                                    {"min_size": 20, "max_size": 60}),
+    "plot_group_activity": lambda f: (kq.plot_group_activity, (f["group_weeks"],), {"n_lines": 3}),
+    "plot_take_up_vs_fit": lambda f: (kq.plot_take_up_vs_fit, (f["health"],), {}),
     "plot_layer_funnel": lambda f: (kq.plot_layer_funnel, (f["funnel"],), {"hue": "seg"}),
     "plot_growth_paths": lambda f: (kq.plot_growth_paths, (f["growth"],), {}),
     "plot_loan_sizes": lambda f: (kq.plot_loan_sizes, (pd.concat([f["we"], f["my"]]),), {}),
