@@ -227,3 +227,18 @@ def test_parquet_error_rows_are_row_numbers_across_files(tmp_path) -> None:
     with pytest.raises(kq.SchemaError, match=r"index \[45\]") as err:
         kq.aum_tiers(_inputs(frame, tmp_path)["parquet"])
     assert err.value.rows == [45]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [np.array([5, 3, 5, 9, 3, 3]), np.array([7], dtype="uint32"), np.array([-4, 10**12, -4]),
+     np.array([2, 1], dtype="int8"), np.array(["b", "a", "b"], dtype=object)],
+    ids=["compact", "uint", "sparse", "int8", "strings"],
+)
+def test_rfm_id_coding_matches_pandas_factorize(ids) -> None:
+    from kequn_lib.rfm_analysis import _factorize
+
+    codes, uniques = _factorize(ids)
+    assert np.array_equal(np.asarray(uniques)[codes], ids)
+    assert len(uniques) == len(set(ids.tolist()))
+    assert np.asarray(uniques).dtype == ids.dtype

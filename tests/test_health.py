@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kequn_lib as kq
 from kequn_lib.errors import InputTypeError, ParameterError, SchemaError
@@ -445,3 +447,37 @@ def test_a_customer_in_two_groups_counts_in_both():
     assert h.loc["b", "presence"] == 1.0  # customer 1 is active in b too
     w = kq.weekly_group_activity(both)
     assert w.loc[(w["group_id"] == "b") & (w["week"] == 1), "posts"].item() == 2
+
+
+@st.composite
+def _logs(draw) -> pd.DataFrame:
+    n = draw(st.integers(1, 60))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    return pd.DataFrame({
+        "group_id": rng.choice(list("abcd"), n),
+        "customer_id": rng.integers(0, 12, n),
+        "week": rng.integers(1, 9, n),
+        "posts": rng.poisson(0.7, n),
+        "replies": rng.poisson(1.0, n),
+        "attended": rng.random(n) < 0.3,
+        "took_up": rng.random(n) < 0.1,
+    }).drop_duplicates(["group_id", "customer_id", "week"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(log=_logs(), seed=st.integers(0, 1000))
+def test_health_invariants_and_row_order(log, seed):
+    h = kq.group_health(log)
+    assert list(h.index) == sorted(log["group_id"].unique())
+    assert ((0 <= h["belonging"]) & (h["belonging"] <= h["presence"]) & (h["presence"] <= 1)).all()
+    assert h["take_ups"].sum() == log["took_up"].sum()
+    n_weeks = log["week"].nunique()
+    msgs = log.groupby("group_id")[["posts", "replies"]].sum().sum(axis=1)
+    expected = msgs / (log.groupby("group_id")["customer_id"].nunique() * n_weeks)
+    np.testing.assert_allclose(h["participation"], expected.reindex(h.index))
+    w = kq.weekly_group_activity(log)
+    assert len(w) == h.shape[0] * n_weeks
+    assert w["posts"].sum() == log["posts"].sum() and w["attended"].sum() == log["attended"].sum()
+    shuffled = log.sample(frac=1.0, random_state=seed)
+    pd.testing.assert_frame_equal(kq.group_health(shuffled), h)
+    pd.testing.assert_frame_equal(kq.weekly_group_activity(shuffled), w)

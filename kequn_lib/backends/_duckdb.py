@@ -123,6 +123,7 @@ def connect() -> Iterator[Any]:
     if memory:
         config["memory_limit"] = str(memory)
     con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # importing or calling kequn prints nothing
     try:
         yield con
     finally:
@@ -240,9 +241,10 @@ def rfm_stats(
     period = day if freq == "D" else f"CAST(date_trunc('week', {day}) AS DATE)"
     amount = f"coalesce(CAST({ident(amount_col)} AS DOUBLE), 'NaN'::DOUBLE)" if parquet else \
         f"CAST({ident(amount_col)} AS DOUBLE)"
+    count = "" if end is None else ", count(*) AS k"  # transactions per pair, for the late ones
     pairs = (
-        f"SELECT {ident(customer_col)} AS cid, {period} AS p, sum({amount}) AS s, "
-        f"count(*) AS k FROM {scan} GROUP BY ALL"
+        f"SELECT {ident(customer_col)} AS cid, {period} AS p, sum({amount}) AS s{count} "
+        f"FROM {scan} GROUP BY ALL"
     )
     if end is None:
         keep, late = "", "0"

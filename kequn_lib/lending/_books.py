@@ -43,6 +43,11 @@ log = logging.getLogger(__package__)  # the package's logger name, as before the
 # --- loan-size calibration ---------------------------------------------------------------------
 
 
+def _plain(x: float) -> str:
+    """A small number without scientific notation (1e-06 -> '0.000001')."""
+    return f"{x:.12f}".rstrip("0").rstrip(".")
+
+
 def _log_mass(a: float, b: float) -> float:
     """log(Φ(b) − Φ(a)) for a < b, stable in both tails."""
     if a > 0:
@@ -131,7 +136,7 @@ def _size_checks(model: LoanSizeModel, *, share_tolerance: float = 1e-6) -> pd.D
         got = model.cdf(thr)
         fact = f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)"
         rows.insert(0, {"fact_id": sh["fact_id"], "fact": fact,
-                        "required": f"= {sh['value_std']:.2f} (± {share_tolerance:g})",
+                        "required": f"= {sh['value_std']:.2f} (± {_plain(share_tolerance)})",
                         "achieved": got, "holds": abs(got - sh["value_std"]) <= share_tolerance})
     out = pd.DataFrame(rows)
     out["holds"] = out["holds"].astype(bool)
@@ -574,7 +579,7 @@ def loan_book_checks(book: pd.DataFrame, *, volume: float | None = None,
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = float((amount < thr).mean())
         add(sh["fact_id"], f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)",
-            f"≈ {sh['value_std']:.2f} (± {tol:g})", got, abs(got - sh["value_std"]) <= tol)
+            f"≈ {sh['value_std']:.2f} (± {_plain(tol)})", got, abs(got - sh["value_std"]) <= tol)
     if "overdue" in book:
         od = _fact(bank, "overdue_rate")
         rate = float(book["overdue"].astype(bool).mean())

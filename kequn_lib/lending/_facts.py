@@ -351,5 +351,7 @@ def lending_assumptions(bank: str | None = None) -> LendingAssumptions | pd.Data
                 kind = "stated (fact W05)"
             if name == "MYbank" and key == "mean_loan":
                 value, kind = "implied by sigma and fact M04", "implied"
+            if isinstance(value, float):
+                value = f"{value:,.12f}".rstrip("0").rstrip(".")  # 8,000 and 0.0025, never 1e-3
             rows.append({"bank": name, "parameter": key, "value": str(value), "kind": kind})
     return pd.DataFrame(rows)
