@@ -10,6 +10,7 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``currency``: the currency a customer table carries, and tiers by its own percentiles.
 - ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
@@ -57,8 +58,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
-        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
-        "tier_presets",
+        "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
+        "tier_migration", "tier_presets",
     ),
     "currency": (
         "quantile_tiers", "table_currency",

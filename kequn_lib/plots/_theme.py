@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
@@ -23,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from .._validation import check_option, require_columns, require_frame, require_numeric
 from ..errors import KequnError, ParameterError, SchemaError
+from ..tiering import cumulative_shares
 from . import _docstrings
 
 __all__ = [
@@ -216,18 +216,13 @@ def plot_lorenz(
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])
         require_columns(data, cols, owner="plot_lorenz")
-        _require_plot_data(data, [x], owner="plot_lorenz", rows=False)
         if hue:
             groups = {str(k): g[x] for k, g in data.groupby(hue, observed=True, sort=True)}
         else:
             groups = {x: data[x]}
     for label, values in groups.items():
-        v = np.sort(values.to_numpy(dtype="float64"))
-        if v.size == 0 or v.sum() <= 0:
-            continue
-        cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
-        share = np.linspace(0, 1, v.size + 1)
-        ax.plot(share, cum, label=label, **kwargs)
+        curve = cumulative_shares(values)
+        ax.plot(curve["customer_share"], curve["value_share"], label=label, **kwargs)
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="equality 完全平均")
     ax.set_xlabel("Share of customers (客户占比)")
     ax.set_ylabel("Share of total (累计占比)")

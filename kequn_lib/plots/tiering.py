@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .._validation import renamed_keywords, require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
+from ..tiering import cumulative_shares
 from . import _docstrings
 from ._theme import _get_ax
 
@@ -129,25 +130,23 @@ def plot_pareto(
     owner = "plot_pareto"
     ax = _get_ax(ax)
     if isinstance(data, pd.Series):
-        name = str(data.name or "value")
-        values = require_numeric(data.to_frame(name=name), name, owner=owner)
+        name, values = str(data.name or "value"), data
     else:
         require_frame(data, owner=owner)
         if x is None:
             raise ParameterError(f"{owner}: pass x= naming the column of values to plot.")
-        name, values = x, require_numeric(data, x, owner=owner)
-    v = np.sort(np.clip(values.to_numpy(), 0, None))[::-1]
-    if v.size and v.sum() > 0:
-        cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
-        share = np.linspace(0, 1, v.size + 1)
-        kwargs.setdefault("color", "tab:blue")
-        ax.plot(share, cum, label=f"{name} 累计占比", **kwargs)
-        for cut, style in zip(cuts, ["--", ":", "-."], strict=False):
-            at = share[np.searchsorted(cum, cut)]
-            ax.axhline(cut, color="grey", lw=1, ls=style)
-            ax.axvline(at, color="grey", lw=1, ls=style)
-            ax.annotate(f"{cut:.0%} of {name} from top {at:.1%}", (at, cut),
-                        textcoords="offset points", xytext=(6, -12), fontsize="small")
+        require_columns(data, [x], owner=owner)
+        name, values = x, data[x]
+    curve = cumulative_shares(values, largest_first=True, negative="clip")
+    share, cum = curve["customer_share"].to_numpy(), curve["value_share"].to_numpy()
+    kwargs.setdefault("color", "tab:blue")
+    ax.plot(share, cum, label=f"{name} 累计占比", **kwargs)
+    for cut, style in zip(cuts, ["--", ":", "-."], strict=False):
+        at = share[np.searchsorted(cum, cut)]
+        ax.axhline(cut, color="grey", lw=1, ls=style)
+        ax.axvline(at, color="grey", lw=1, ls=style)
+        ax.annotate(f"{cut:.0%} of {name} from top {at:.1%}", (at, cut),
+                    textcoords="offset points", xytext=(6, -12), fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
