@@ -122,6 +122,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
         "plot_volume_decomposition",
     ),
+    "_i18n": (
+        "LANGUAGES", "get_language", "localise", "set_language",
+    ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
     ),
