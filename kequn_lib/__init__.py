@@ -61,6 +61,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
         "tier_migration", "tier_presets",
     ),
+    "_dates": (
+        "parse_dates",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),
