@@ -62,6 +62,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
         "tier_migration", "tier_presets",
     ),
+    "_dates": (
+        "parse_dates",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),
@@ -86,9 +89,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "clustering": (
         "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
-        "StabilityResult", "choose_features", "choose_k", "compare_partitions",
+        "Segmentation", "StabilityResult", "choose_features", "choose_k", "compare_partitions",
         "fit_on_partitions", "fit_on_sample", "predict_in_chunks", "predict_partitions",
-        "profile_segments", "sample_partitions", "segment_pipeline", "stability",
+        "profile_segments", "sample_partitions", "segment_customers", "segment_pipeline",
+        "stability",
     ),
     "groups": (
         "LAYER_LABELS", "LayerRules", "dunbar_dispersion", "dunbar_groups", "layer_criteria",

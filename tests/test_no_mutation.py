@@ -177,8 +177,11 @@ CALLS: dict[str, Call] = {
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
+    "segment_customers": lambda f: (kq.segment_customers, (f["customers"],),
+                                    {"k_range": range(2, 4), "k_max": 3, "sample_size": 300}),
     "quantile_tiers": lambda f: (kq.quantile_tiers, (f["customers"],), {}),
     "table_currency": lambda f: (kq.table_currency, (f["customers"],), {}),
+    "parse_dates": lambda f: (kq.parse_dates, (f["tx"]["date"].dt.strftime("%Y/%m/%d"),), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
