@@ -14,6 +14,8 @@ Modules:
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
+- ``holdout``, ``spend``: calibration/holdout splits of a transaction log and the Gamma-Gamma
+  model of spend per transaction (the parts of customer lifetime value).
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``health``: group health on a weekly activity log (presence, participation, belonging,
@@ -58,6 +60,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
         "tier_presets",
     ),
+    "currency": (
+        "quantile_tiers", "table_currency",
+    ),
     "rfm_analysis": (
         "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
     ),
@@ -66,6 +71,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "bgnbd": (
         "BGNBD", "simulate_bgnbd",
+    ),
+    "holdout": (
+        "calibration_holdout",
+    ),
+    "spend": (
+        "GammaGamma", "simulate_gamma_gamma",
     ),
     "clustering": (
         "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
@@ -116,9 +127,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
-    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
-    "health", "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema",
-    "tiering",
+    "backends", "bgnbd", "clustering", "content", "currency", "datasets", "errors", "essay",
+    "groups", "health", "holdout", "lending", "plots", "potential", "reach", "report",
+    "rfm_analysis", "schema", "spend", "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

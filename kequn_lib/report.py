@@ -220,7 +220,7 @@ def execute_notebook(
     )
     started = time.perf_counter()
     try:
-        client.execute()
+        client.execute(env={**os.environ, "KEQUN_PROGRESS": "0"})  # no bars in built pages
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
         failing = next(
             (

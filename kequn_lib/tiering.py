@@ -37,6 +37,7 @@ from ._validation import (
     require_unique,
     warn,
 )
+from .currency import _to_cny
 from .errors import ParameterError, SchemaError
 
 __all__ = [
@@ -167,6 +168,7 @@ def aum_tiers(
     labels: str = "zh",
     id_col: str | None = "customer_id",
     kind_col: str | None = "customer_kind",
+    fx_rate: float | None = None,
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -197,6 +199,11 @@ def aum_tiers(
         ladder would rank firms and households together (and put firms in private banking, a
         rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
         ``None`` skips the check.
+    fx_rate : float, optional
+        CNY per unit of the table's currency: AUM is multiplied by it before the CNY bars are
+        applied. Needed to use a preset on a table whose ``attrs["currency"]`` is not CNY
+        (see :func:`table_currency`); without it such a call is refused and the message points
+        to :func:`quantile_tiers`, which tiers by the data's own percentiles.
 
     Returns
     -------
@@ -216,7 +223,8 @@ def aum_tiers(
         the column and the first offending rows), or ``id_col`` repeats.
     ParameterError
         For an unknown preset or an invalid custom ladder, a glob matching no file, or a path
-        that is not Parquet. Parquet files with differing schemas raise :class:`SchemaError`
+        that is not Parquet; a preset (CNY bars) on a table in another currency without
+        ``fx_rate``. Parquet files with differing schemas raise :class:`SchemaError`
         before any row is read.
 
     See Also
@@ -243,6 +251,10 @@ def aum_tiers(
     """
     owner = "aum_tiers"
     kind = backends.input_kind(data, owner=owner)
+    if kind != backends.PANDAS and fx_rate is not None:
+        msg = (f"{owner}: fx_rate= applies to pandas input; convert the Parquet or Dask AUM "
+               "column to CNY first, or pass thresholds= in its currency.")
+        raise ParameterError(msg)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
     dtype = pd.CategoricalDtype(names, ordered=True)
@@ -286,6 +298,8 @@ def aum_tiers(
                 raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
         if kind_col is not None:
             _warn_mixed_kinds(data, kind_col, owner=owner)
+    values = _to_cny(data, values, fx_rate=fx_rate, cny_ladder=thresholds is None,
+                     preset=preset, owner=owner)
     return _tiers(values, bounds, dtype)
 
 

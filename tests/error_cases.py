@@ -164,6 +164,12 @@ def _weekly() -> pd.DataFrame:
 
 # --- the cases -----------------------------------------------------------------------------------
 
+def _in_eur() -> pd.DataFrame:
+    table = individuals().copy()
+    table.attrs["currency"] = "EUR"
+    return table
+
+
 C = Case
 CASES: list[Case] = [
     # loaders: public datasets
@@ -258,6 +264,12 @@ CASES: list[Case] = [
     C("tiers-text-aum", "tiering", "AUM held as text",
       lambda: kq.aum_tiers(_with(aum=customers()["aum"].astype(str).where(
           customers().index > 0, "n/a"))), SchemaError, "numeric"),
+    C("tiers-currency", "tiering", "CNY ladder on a table in EUR",
+      lambda: kq.aum_tiers(_in_eur()), ParameterError, "kq.quantile_tiers"),
+    C("tiers-fx-rate", "tiering", "negative fx_rate",
+      lambda: kq.aum_tiers(_in_eur(), fx_rate=-2.0), ParameterError, "fx_rate"),
+    C("quantile-cuts", "tiering", "quantile cuts not increasing within (0, 1)",
+      lambda: kq.quantile_tiers(customers(), cuts=(0.9, 0.5)), ParameterError, "cuts"),
     C("tiers-labels", "tiering", "unknown label language",
       lambda: kq.aum_tiers(customers(), labels="fr"), ParameterError, "labels"),
     C("contribution-missing", "tiering", "contribution without balance columns",
@@ -336,6 +348,14 @@ CASES: list[Case] = [
       lambda: kq.fit_on_sample(individuals(), kq.segment_pipeline(), sample_size=50,
                                stratify="branch"),
       SchemaError, "branch"),
+    C("pipeline-exclude-with-lists", "clustering", "exclude= together with explicit column lists",
+      lambda: kq.segment_pipeline(numeric=["age"], exclude=["aum"]), ParameterError,
+      "exclude= and target="),
+    C("features-exclude-type", "clustering", "exclude= that is not a column name or list",
+      lambda: kq.choose_features(individuals(), exclude=3), ParameterError, "exclude="),
+    C("profile-lexicon", "clustering", "persona words that are not four strings",
+      lambda: kq.profile_segments(individuals(), _pipeline().predict(individuals()),
+                                  lexicon={"age": ("年长",)}), ParameterError, "lexicon"),
     # groups
     C("dunbar-band", "groups", "min_size larger than max_size",
       lambda: kq.dunbar_groups(individuals(), by="region", features=["age"], min_size=200,
