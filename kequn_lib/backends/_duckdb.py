@@ -232,24 +232,31 @@ def rfm_stats(
     ts = _timestamp(src, date_col)
     day = f"CAST({ts} AS DATE)"
     period = day if freq == "D" else f"CAST(date_trunc('week', {day}) AS DATE)"
-    amount = f"coalesce(CAST({ident(amount_col)} AS DOUBLE), 'NaN'::DOUBLE)"
+    amount = f"CAST({ident(amount_col)} AS DOUBLE)"
+    if amount_col not in src.no_nulls:  # a missing amount must not vanish from the sum
+        amount = f"coalesce({amount}, 'NaN'::DOUBLE)"
     count = "" if end is None else ", count(*) AS k"  # transactions per pair, for the late ones
     pairs = (
         f"SELECT {ident(customer_col)} AS cid, {period} AS p, sum({amount}) AS s{count} "
         f"FROM {_scan(src)} GROUP BY ALL"
     )
-    if end is None:
-        keep, late = "", "0"
+    if end is None:  # every pair counts: the totals and the last period are the checks' too
+        extra = "last AS pmax, total AS all_total, 0 AS late"
+        keep = ""
     else:
         keep = f" FILTER (WHERE p <= DATE '{_period_date(end, freq).isoformat()}')"
         late = f"coalesce(sum(k) FILTER (WHERE p > DATE '{_period_date(end, freq)}'), 0)"
-    sql = (
-        f"WITH pairs AS ({pairs}) SELECT cid, "
-        f"{_code_sql(f'min(p){keep}', freq)} AS first, {_code_sql(f'max(p){keep}', freq)} AS last, "
-        f"count(p){keep} AS n_periods, sum(s){keep} AS total, arg_min(s, p){keep} AS first_total, "
-        f"{_code_sql('max(p)', freq)} AS pmax, sum(s) AS all_total, count(*) - count(p) AS null_p, "
-        f"{late} AS late FROM pairs GROUP BY cid"
+        extra = (f"{_code_sql('max(p)', freq)} AS pmax, sum(s) AS all_total, {late} AS late")
+    stats = (
+        f"SELECT cid, {_code_sql(f'min(p){keep}', freq)} AS first, "
+        f"{_code_sql(f'max(p){keep}', freq)} AS last, count(p){keep} AS n_periods, "
+        f"sum(s){keep} AS total, arg_min(s, p){keep} AS first_total, "
+        "count(*) - count(p) AS null_p"
+        + ("" if end is None else f", {extra}")
+        + " FROM pairs GROUP BY cid"
     )
+    select = f"*, {extra}" if end is None else "*"
+    sql = f"WITH pairs AS ({pairs}), c AS ({stats}) SELECT {select} FROM c"
     with connect() as con:
         out = con.execute(sql).df()
         _check_rfm(con, src, out, customer_col, date_col, amount_col, ts, owner)
