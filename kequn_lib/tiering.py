@@ -48,6 +48,7 @@ __all__ = [
     "aum_tiers",
     "concentration",
     "contribution",
+    "cumulative_shares",
     "pareto_tiers",
     "split_by_kind",
     "tier_migration",
@@ -859,6 +860,80 @@ def _pareto_setup(cuts: Any, labels: Any, owner: str) -> tuple[np.ndarray, pd.Ca
     return cuts_arr, pd.CategoricalDtype(labels, ordered=True)
 
 
+def _sorted_cumulative(
+    values: Any, *, owner: str, largest_first: bool, negative: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The one cumulative-share computation: sorted values and ``cum`` (n + 1 shares from 0 to
+    1) of the total, after the checks every caller shares. Negative values raise
+    (``negative="error"``) or count as 0 (``"clip"``)."""
+    negative = check_option(negative, ["error", "clip"], name="negative", owner=owner)
+    s = _values(values, owner=owner)
+    column = str(s.name)
+    if s.empty:
+        msg = f"{owner}: column {column!r} is empty; pass at least one customer."
+        raise SchemaError(msg, column=column)
+    if negative == "error":
+        s = require_numeric(s.to_frame(name=column), column, owner=owner, nonnegative=True)
+    v = np.sort(np.clip(s.to_numpy(), 0, None))
+    if largest_first:
+        v = v[::-1]
+    total = float(v.sum())
+    if total <= 0:
+        msg = (
+            f"{owner}: column {column!r} sums to 0 over {v.size} customers, so shares are "
+            "undefined. Pass an amount with a positive total."
+        )
+        raise SchemaError(msg, column=column)
+    cum = np.concatenate([[0.0], np.cumsum(v)]) / total
+    return v, cum, column
+
+
+def cumulative_shares(
+    values: pd.Series | Sequence[float],
+    *,
+    largest_first: bool = False,
+    negative: str = "error",
+) -> pd.DataFrame:
+    """Cumulative share of the total held by the smallest (Lorenz) or largest (Pareto) customers.
+
+    Parameters
+    ----------
+    values : pandas.Series or array-like
+        One amount per customer, finite and (by default) non-negative.
+    largest_first : bool, default=False
+        ``False``: poorest first, the Lorenz curve. ``True``: largest first, the Pareto curve
+        whose 80 % and 95 % crossings :func:`pareto_tiers` uses.
+    negative : {"error", "clip"}, default="error"
+        Negative values raise, or count as 0 (shares of the positive total).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n + 1`` rows from (0, 0) to (1, 1): ``customer_share`` (``i / n``) and ``value_share``
+        (share of the total held by those ``i`` customers).
+
+    Raises
+    ------
+    SchemaError
+        Empty input, NaN or infinite values, negative values with ``negative="error"``, or a
+        total of zero.
+
+    See Also
+    --------
+    concentration : Gini and top-k shares from the same curve.
+    plot_lorenz, plot_pareto : draw it.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> kq.cumulative_shares([1.0, 3.0], largest_first=True)["value_share"].tolist()
+    [0.0, 0.75, 1.0]
+    """
+    v, cum, _ = _sorted_cumulative(values, owner="cumulative_shares",
+                                   largest_first=bool(largest_first), negative=negative)
+    return pd.DataFrame({"customer_share": np.arange(v.size + 1) / v.size, "value_share": cum})
+
+
 @dataclass(frozen=True)
 class Concentration:
     """How concentrated an amount is across customers (result of :func:`concentration`).
@@ -941,28 +1016,13 @@ def concentration(
     (0.72, [0.97])
     """
     owner = "concentration"
-    negative = check_option(negative, ["error", "clip"], name="negative", owner=owner)
     points = check_int(points, name="points", owner=owner, low=2)
     tops = np.asarray(list(top), dtype="float64")
     if tops.ndim != 1 or not np.isfinite(tops).all() or (tops <= 0).any() or (tops > 1).any():
         msg = f"{owner}: top must be fractions of customers in (0, 1], got {tuple(top)}."
         raise ParameterError(msg)
-    s = _values(values, owner=owner)
-    column = str(s.name)
-    if s.empty:
-        msg = f"{owner}: column {column!r} is empty; pass at least one customer."
-        raise SchemaError(msg, column=column)
-    if negative == "error":
-        s = require_numeric(s.to_frame(name=column), column, owner=owner, nonnegative=True)
-    v = np.sort(np.clip(s.to_numpy(), 0, None))
+    v, cum, _ = _sorted_cumulative(values, owner=owner, largest_first=False, negative=negative)
     n, total = v.size, float(v.sum())
-    if total <= 0:
-        msg = (
-            f"{owner}: column {column!r} sums to 0 over {n} customers, so shares are undefined. "
-            "Pass an amount with a positive total."
-        )
-        raise SchemaError(msg, column=column)
-    cum = np.concatenate([[0.0], np.cumsum(v)]) / total
     grid = np.linspace(0, 1, points)
     lorenz = pd.DataFrame(
         {"customer_share": grid, "value_share": np.interp(grid, np.arange(n + 1) / n, cum)}
@@ -1002,6 +1062,86 @@ class Migration:
     counts: pd.DataFrame
     shares: pd.DataFrame
     summary: pd.DataFrame
+
+    def project(self, steps: int = 1) -> pd.DataFrame:
+        """Where customers are after ``steps`` periods if the observed movements repeat.
+
+        ``shares`` read as a Markov chain: "流失 exited" is absorbing, a tier nobody was in
+        keeps its customers, and the "新增 new" row follows customers who join at the first
+        step with the observed entry mix. See :mod:`kequn_lib.dynamics`.
+
+        Parameters
+        ----------
+        steps : int, default=1
+            Number of periods ahead (1–1000); 1 gives ``shares``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: tiers before and "新增 new"; columns: tiers and "流失 exited"; each row sums
+            to one (the new row is 0 when nobody joined).
+
+        Raises
+        ------
+        ParameterError
+            ``steps`` out of range.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kequn_lib as kq
+        >>> t = pd.CategoricalDtype(["low", "high"], ordered=True)
+        >>> b = pd.Series(["low", "low", "high", "high"], index=[1, 2, 3, 4], dtype=t)
+        >>> a = pd.Series(["high", "low", "high", "low"], index=[1, 2, 3, 5], dtype=t)
+        >>> kq.tier_migration(b, a).project(steps=2).sum(axis=1).round(6).tolist()
+        [1.0, 1.0, 1.0]
+        """
+        from .dynamics import project
+
+        return project(self, steps)
+
+    def steady_state(self, entry_mix: Any = None) -> pd.Series:
+        """Long-run tier mix of a book in which every leaver is replaced by a newcomer.
+
+        Parameters
+        ----------
+        entry_mix : mapping or pandas.Series, optional
+            Weights of the tiers newcomers join (normalised); default: the mix of the new
+            customers observed (the "新增 new" row).
+
+        Returns
+        -------
+        pandas.Series
+            ``steady_share`` by tier, summing to one: the stationary distribution of the tier
+            chain with exits sent back in by the observed entry mix of new customers.
+
+        Raises
+        ------
+        ParameterError
+            Customers leave but nobody joined (no steady mix exists).
+        """
+        from .dynamics import steady_state
+
+        return steady_state(self, entry_mix)
+
+    def expected_periods(self) -> pd.DataFrame:
+        """Expected number of periods (quarters, for make_panel) spent in each tier before exit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: starting tier and "新增 new" (a newcomer of the observed entry mix); columns:
+            the tiers and ``total`` (expected periods in the book), from the fundamental matrix
+            ``(I − Q)⁻¹`` of the chain, counting the starting period.
+
+        Raises
+        ------
+        ParameterError
+            From some tier nobody was seen leaving (the expectation is infinite).
+        """
+        from .dynamics import expected_periods
+
+        return expected_periods(self)
 
 
 def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
