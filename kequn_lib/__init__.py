@@ -84,7 +84,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "GammaGamma", "simulate_gamma_gamma",
     ),
     "lifetime_value": (
-        "clv", "contribution_margin", "customer_equity", "holdout_by_frequency",
+        "clv", "clv_sample", "contribution_margin", "customer_equity", "holdout_by_frequency",
         "holdout_errors", "realised_value", "tracking",
     ),
     "clustering": (

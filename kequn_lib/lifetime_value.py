@@ -41,6 +41,7 @@ from .spend import GammaGamma, _spend_columns
 
 __all__ = [
     "clv",
+    "clv_sample",
     "contribution_margin",
     "customer_equity",
     "holdout_by_frequency",
@@ -334,6 +335,74 @@ def _simulate_values(
             if buying.any():
                 value[buying] += disc[k] * rng.gamma(p_s * count[buying], 1.0 / nu[buying])
         out[d, idx] = value
+    return out
+
+
+def clv_sample(
+    rfm: pd.DataFrame,
+    *,
+    n: int = 100_000,
+    frequency_col: str = "frequency",
+    random_state: int | np.random.Generator | None = 0,
+) -> pd.DataFrame:
+    """A seeded sample of an RFM table, stratified by frequency, to fit the CLV models on.
+
+    On millions of customers the models need far fewer rows than the table has: fit
+    :class:`BGNBD` and :class:`GammaGamma` on this sample, then score every customer with
+    :func:`clv` (chunk by chunk, or per Dask partition with ``map_partitions``).
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        RFM table (e.g. :func:`rfm` over Parquet files).
+    n : int, default=100_000
+        Sample size (the whole table when it is smaller).
+    frequency_col : str, default="frequency"
+        Column with the repeat purchases; strata are 0, 1, 2–3, 4–7, 8–15 and 16 or more.
+    random_state : int, numpy Generator or None, default=0
+        Seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``rfm`` (index and ``attrs`` kept), each stratum in proportion to its size
+        (largest-remainder rounding), so frequency is distributed as in the table.
+
+    Raises
+    ------
+    SchemaError
+        Missing or non-numeric frequency column.
+    ParameterError
+        ``n`` below 1.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> rfm = kq.simulate_bgnbd(5000, r=0.5, alpha=5.0, a=0.8, b=2.5, T=40.0)
+    >>> len(kq.clv_sample(rfm, n=500))
+    500
+    """
+    owner = "clv_sample"
+    require_frame(rfm, owner=owner)
+    require_columns(rfm, [frequency_col], owner=owner)
+    n = check_int(n, name="n", owner=owner, low=1)
+    rng = check_random_state(random_state, owner=owner)
+    x = pd.to_numeric(rfm[frequency_col], errors="coerce").to_numpy(dtype="float64")
+    if not np.all(np.isfinite(x)):
+        msg = f"{owner}: column {frequency_col!r} must be numeric and finite."
+        raise SchemaError(msg, column=frequency_col)
+    if n >= len(rfm):
+        return rfm
+    stratum = np.searchsorted([1, 2, 4, 8, 16], x, side="right")
+    sizes = np.bincount(stratum, minlength=6)
+    quota = sizes * n / len(rfm)
+    take = np.floor(quota).astype("int64")
+    extra = n - take.sum()
+    take[np.argsort(-(quota - take), kind="stable")[:extra]] += 1
+    picks = [rng.choice(np.flatnonzero(stratum == k), size=int(t), replace=False)
+             for k, t in enumerate(take) if t > 0]
+    out = rfm.iloc[np.sort(np.concatenate(picks))]
+    out.attrs = dict(rfm.attrs)
     return out
 
 

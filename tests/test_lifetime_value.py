@@ -199,3 +199,15 @@ def test_plots(bank):
     plt.close("all")
     with pytest.raises(SchemaError, match="mean_purchases"):
         kq.plot_calibration_holdout(table.drop(columns="mean_purchases"))
+
+
+def test_clv_sample_is_stratified_and_seeded(bank):
+    s = bank["split"]
+    sample = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)
+    assert len(sample) == 1000 and sample.index.is_unique
+    assert sample.attrs["time_unit_days"] == 7.0
+    full = (s["frequency_cal"] == 0).mean()
+    assert abs((sample["frequency_cal"] == 0).mean() - full) <= 1 / 1000 + 1e-12
+    again = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)
+    assert sample.index.equals(again.index)
+    assert len(kq.clv_sample(s, n=10**9, frequency_col="frequency_cal")) == len(s)
