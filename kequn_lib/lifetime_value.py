@@ -153,9 +153,12 @@ def clv(
         Fitted activity model; ``rfm`` must have the columns it was fitted with.
     spend_model : GammaGamma
         Fitted spend model; ``rfm`` must have its ``frequency_col`` and ``monetary_col``.
-    rfm : pandas.DataFrame
+    rfm : pandas.DataFrame or dask.dataframe.DataFrame
         One row per customer (e.g. :func:`rfm` or the calibration part of
-        :func:`calibration_holdout`), all customers including one-time buyers.
+        :func:`calibration_holdout`), all customers including one-time buyers. A Dask
+        DataFrame is scored partition by partition on its workers (models fitted on a sample,
+        e.g. :func:`clv_sample`); each partition draws from its own seed, derived from
+        ``random_state`` and the partition number, and the result is a lazy Dask DataFrame.
     horizon : float, default=3.0
         Years ahead (> 0).
     discount_rate : float, default=0.10
@@ -230,6 +233,13 @@ def clv(
     """
     owner = "clv"
     _check_models(activity_model, spend_model, owner)
+    from .backends._kinds import is_dask
+
+    if is_dask(rfm):
+        return _clv_dask(activity_model, spend_model, rfm, horizon=horizon,
+                         discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                         steps_per_year=steps_per_year, interval=interval, n_draws=n_draws,
+                         random_state=random_state)
     require_frame(rfm, owner=owner)
     horizon = check_number(horizon, name="horizon", owner=owner, low=0.0, low_inclusive=False)
     discount_rate = check_number(discount_rate, name="discount_rate", owner=owner, low=0.0)
@@ -297,6 +307,41 @@ def clv(
     out["clv_lower"] = lower
     out["clv_upper"] = upper
     return out
+
+
+def _clv_partition(part: pd.DataFrame, activity_model: BGNBD, spend_model: GammaGamma,
+                   seed: int, kwargs: dict, partition_info: dict | None = None) -> pd.DataFrame:
+    number = partition_info["number"] if partition_info else 0
+    rng = np.random.default_rng([seed, number])
+    if len(part) == 0:
+        return _clv_meta(kwargs["n_draws"], part.index)
+    return clv(activity_model, spend_model, part, random_state=rng, **kwargs)
+
+
+def _clv_meta(n_draws: int, index: pd.Index) -> pd.DataFrame:
+    cols = ["p_alive", "expected_purchases", "expected_spend", "margin", "clv"]
+    cols += ["clv_lower", "clv_upper"] if n_draws else []
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}).set_index(index[:0])
+
+
+def _clv_dask(activity_model: BGNBD, spend_model: GammaGamma, rfm: Any, *,
+              random_state: Any, **kwargs: Any) -> Any:
+    from ._validation import check_seed
+
+    owner = "clv"
+    if kwargs["time_unit"] is None:
+        kwargs["time_unit"] = rfm.attrs.get("time_unit_days") if hasattr(rfm, "attrs") else None
+        if kwargs["time_unit"] is None:
+            msg = f"{owner}: for a Dask DataFrame pass time_unit= in days (e.g. 7)."
+            raise ParameterError(msg)
+    if isinstance(kwargs["margin"], pd.Series):
+        msg = (f"{owner}: with a Dask DataFrame, margin must be one number; join a per-customer "
+               "margin as a column and score partitions with map_partitions instead.")
+        raise ParameterError(msg)
+    seed = check_seed(random_state, owner=owner)
+    meta = _clv_meta(kwargs["n_draws"], rfm._meta.index)
+    return rfm.map_partitions(_clv_partition, activity_model, spend_model, seed, kwargs,
+                              meta=meta)
 
 
 def _simulate_values(

@@ -211,3 +211,19 @@ def test_clv_sample_is_stratified_and_seeded(bank):
     again = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)
     assert sample.index.equals(again.index)
     assert len(kq.clv_sample(s, n=10**9, frequency_col="frequency_cal")) == len(s)
+
+
+def test_clv_per_dask_partition(bank):
+    dd = pytest.importorskip("dask.dataframe")
+    split = bank["split"]
+    lazy = dd.from_pandas(split, npartitions=3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="clv: the spend model")
+        got = kq.clv(bank["activity"], bank["spend"], lazy, horizon=1.0, n_draws=20,
+                     time_unit=7, random_state=3).compute(scheduler="synchronous")
+        again = kq.clv(bank["activity"], bank["spend"], lazy, horizon=1.0, n_draws=20,
+                       time_unit=7, random_state=3).compute(scheduler="synchronous")
+        point = _clv(bank, horizon=1.0, n_draws=0)
+    pd.testing.assert_frame_equal(got, again)  # seeded per partition
+    pd.testing.assert_series_equal(got["clv"].sort_index(), point["clv"], check_names=False)
+    assert got.index.sort_values().equals(split.index)
