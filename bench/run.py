@@ -30,6 +30,7 @@ FULL = [
     ["bench_tiering.py", "--n-customers", "10000000"],
     ["bench_clustering.py"],
     ["bench_groups.py"],
+    ["bench_read_files.py", "5000000"],
     ["bench_group_health.py"],
     ["bench_dask.py"],
     ["bench_import.py"],
