@@ -80,7 +80,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "GammaGamma", "simulate_gamma_gamma",
     ),
     "clustering": (
-        "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
+        "ALGORITHMS", "KSelection", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
         "StabilityResult", "choose_features", "choose_k", "compare_partitions",
         "fit_on_partitions", "fit_on_sample", "predict_in_chunks", "predict_partitions",
         "profile_segments", "sample_partitions", "segment_pipeline", "stability",

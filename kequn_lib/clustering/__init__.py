@@ -53,6 +53,7 @@ from ._scale import (
 from ._selection import (
     RULES,  # noqa: F401
     STABILITY_THRESHOLDS,  # noqa: F401
+    KSelection,
     PartitionComparison,
     StabilityResult,
     choose_k,
@@ -62,6 +63,7 @@ from ._selection import (
 
 __all__ = [
     "ALGORITHMS",
+    "KSelection",
     "PartitionComparison",
     "SegmentPipeline",
     "SegmentPreparer",

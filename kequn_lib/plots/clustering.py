@@ -28,6 +28,7 @@ from .._validation import (
     require_frame,
     require_numeric,
 )
+from ..clustering._selection import KSelection
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
@@ -48,14 +49,15 @@ _SCORES = {
 }
 
 
-def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 3.4),
-                     **kwargs: Any) -> Figure:
+def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
+                     figsize: tuple = (11, 3.4), **kwargs: Any) -> Figure:
     """Draw the scores of :func:`~kequn_lib.choose_k` against k, one panel per score.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Output of :func:`~kequn_lib.choose_k` (columns ``k``, the scores, ``recommended``).
+    data : KSelection or pandas.DataFrame
+        Output of :func:`~kequn_lib.choose_k` (the title then names its rule), or a table
+        like its ``scores`` (columns ``k``, the scores, ``recommended``).
     figsize : tuple, default=(11, 3.4)
         Figure size in inches.
     **kwargs
@@ -76,6 +78,9 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
     >>> len(kq.plot_k_selection(scores).axes)
     2
     """
+    rule = None
+    if isinstance(data, KSelection):
+        data, rule = data.scores, data.rule
     require_frame(data, owner="plot_k_selection")
     require_columns(data, ["k"], owner="plot_k_selection")
     _require_plot_data(data, [c for c in _SCORES if c in data.columns], owner="plot_k_selection")
@@ -99,7 +104,6 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
         ax.set_xlabel("k (number of segments 客群数)")
         ax.set_xticks(list(data["k"]))
     axes[0][0].set_ylabel("score (unitless)")
-    rule = data.attrs.get("rule")
     if rule and len(best):
         fig.suptitle(f"Choosing k 选择客群数: recommended k={int(best.iloc[0])} ({rule})",
                      fontsize="medium")
