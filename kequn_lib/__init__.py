@@ -61,6 +61,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
         "tier_migration", "tier_presets",
     ),
+    "_dates": (
+        "parse_dates",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),
@@ -120,6 +123,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
         "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
         "plot_volume_decomposition",
+    ),
+    "_i18n": (
+        "LANGUAGES", "get_language", "localise", "set_language",
     ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",

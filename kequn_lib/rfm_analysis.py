@@ -50,13 +50,14 @@ def _parse_dates(s: pd.Series, *, owner: str, column: str) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         parsed = s
     else:
+        from ._dates import parse_dates  # the package's one date reader
+
         try:
-            parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-        except (TypeError, ValueError) as err:
-            msg = f"{owner}: column {column!r} cannot be read as dates ({err}). Parse it first."
-            raise SchemaError(msg, column=column) from None
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
+            parsed = parse_dates(s, column=column, owner=owner, errors="coerce")
+        except SchemaError as err:
+            msg = (f"{err} Here, parse the column first and pass the result: "
+                   f"data[{column!r}] = kq.parse_dates(data[{column!r}], ...).")
+            raise SchemaError(msg, column=err.column, rows=err.rows) from None
     bad = parsed.isna().to_numpy()
     if bad.any():
         rows = s.index[bad]

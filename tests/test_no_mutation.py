@@ -159,6 +159,7 @@ CALLS: dict[str, Call] = {
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
     "quantile_tiers": lambda f: (kq.quantile_tiers, (f["customers"],), {}),
     "table_currency": lambda f: (kq.table_currency, (f["customers"],), {}),
+    "parse_dates": lambda f: (kq.parse_dates, (f["tx"]["date"].dt.strftime("%Y/%m/%d"),), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
