@@ -148,12 +148,13 @@ def test_cdnow_days_over_seven_reproduce_the_literature():
     split = kq.calibration_holdout(raw, calibration_end="1997-09-30",
                                    observation_end="1998-06-30", time_unit=7)
     assert len(split) == 2357
-    model = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal", T="T_cal")
+    model = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                     T_col="T_cal").fit(split)
     np.testing.assert_allclose(model.params_, [0.243, 4.414, 0.793, 2.426], rtol=2e-3)
     weeks = kq.calibration_holdout(raw, calibration_end="1997-09-30",
                                    observation_end="1998-06-30", freq="W")
-    r_weeks = kq.BGNBD().fit(weeks, frequency="frequency_cal", recency="recency_cal",
-                             T="T_cal").params_["r"]
+    r_weeks = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                       T_col="T_cal").fit(weeks).params_["r"]
     assert abs(r_weeks - 0.291) < 0.002  # calendar weeks are another model of the same log
 
 

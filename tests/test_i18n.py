@@ -187,3 +187,11 @@ def test_lorenz_labels_in_both_languages():
     ax = kq.plot_lorenz(pd.Series([1.0, 2.0, 10.0, 100.0]), ax=plt.figure().gca())
     assert ax.get_xlabel() == "客户占比（Share of customers）"
     assert ax.get_legend_handles_labels()[1][-1] == "完全平均 equality"
+
+
+def test_yes_and_no_follow_the_language():
+    t = pd.DataFrame({"has_loan": [True, False]})
+    assert kq.display_table(t).frame.iloc[:, 0].tolist() == ["yes", "no"]
+    kq.set_language("zh")
+    assert kq.display_table(t).frame.iloc[:, 0].tolist() == ["是", "否"]
+    assert kq.display_table(t).frame.columns[0] == "贷款客户（Loan customer）"

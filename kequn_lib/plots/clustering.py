@@ -42,6 +42,9 @@ __all__ = [
     "plot_segment_profile",
 ]
 
+#: Size of heatmap annotations in points (legible at the page width).
+ANNOT_PT = 9
+
 # score: (English, Chinese) name, and the hint: (English, Chinese)
 _HIGHER, _LOWER = ("higher is better", "越高越好"), ("lower is better", "越低越好")
 _SCORES = {
@@ -108,10 +111,11 @@ def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
         ax.set_xlabel(_loc("k (number of segments 客群数)", "k（客群数）"))
         ax.set_xticks(list(data["k"]))
     axes[0][0].set_ylabel(_loc("score (unitless)", "得分（无量纲）"))
-    if rule and len(best):
+    if len(best):
         head = _bi("Choosing k", "选择客群数", paren=False)
-        fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])} ({rule})",
-                          f"{head}：建议 k={int(best.iloc[0])}（{rule}）"),
+        en, zh = (f" ({rule})", f"（{rule}）") if rule else ("", "")
+        fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])}{en}",
+                          f"{head}：建议 k={int(best.iloc[0])}{zh}"),
                      fontsize="medium")
     fig.tight_layout()
     return fig
@@ -123,6 +127,7 @@ def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
+    max_features: int | None = None,
     label_col: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
@@ -135,6 +140,9 @@ def plot_segment_profile(
         Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
     features : list of str, optional
         Features to show (without the ``z_`` prefix); default all.
+    max_features : int, optional
+        Show only this many features: those whose largest \\|z\\| over the segments is largest
+        (the features that separate segments most), in the profile's order.
     label_col : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
@@ -142,6 +150,11 @@ def plot_segment_profile(
         Passed to :func:`seaborn.heatmap`.
 
     {returns_ax}
+
+    Notes
+    -----
+    Without ``ax`` the heatmap gets a new figure, 8 inches wide (the page width) and as tall as
+    its rows need, so the 9-point annotations stay legible.
 
     Examples
     --------
@@ -159,14 +172,21 @@ def plot_segment_profile(
     if not zcols:
         raise ParameterError(
             "plot_segment_profile: no z_ columns; pass the output of kq.profile_segments.")
-    ax = _get_ax(ax)
+    if max_features is not None:
+        max_features = check_int(max_features, name="max_features",
+                                 owner="plot_segment_profile", low=1)
+        spread = data[zcols].astype(float).abs().max()
+        keep = set(spread.sort_values(ascending=False, kind="stable").index[:max_features])
+        zcols = [c for c in zcols if c in keep]
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
     if label_col is not None and label_col in data.columns:
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,
+            "fmt": ".1f", "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5,
             "cbar_kws": {"label": _loc("z-score (standard deviations)", "标准分（标准差）")}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
@@ -261,7 +281,7 @@ def plot_segment_embedding(
     ax.set_title(_loc("Customers on two principal components, by segment 客群主成分投影",
                       "客群主成分投影（Customers on two principal components）"))
     ax.legend(title=_bi("segment", "客群", paren=False), fontsize="small", markerscale=2,
-              loc="best")
+              loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return ax
 
 
@@ -332,7 +352,7 @@ def plot_partition_crosstab(
         what = _bi("customers", "客户数", paren=False)
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": 7}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+            "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5, "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
     ax.set_ylabel(_term(table.index.name) if table.index.name else _loc("rows", "行"))
