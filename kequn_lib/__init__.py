@@ -65,6 +65,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "_dates": (
         "parse_dates",
     ),
+    "_idcard": (
+        "id_card_info",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),
@@ -84,7 +87,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "GammaGamma", "simulate_gamma_gamma",
     ),
     "lifetime_value": (
-        "clv", "contribution_margin", "customer_equity", "holdout_by_frequency",
+        "clv", "clv_sample", "contribution_margin", "customer_equity", "holdout_by_frequency",
         "holdout_errors", "realised_value", "tracking",
     ),
     "clustering": (

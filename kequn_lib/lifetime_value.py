@@ -41,6 +41,7 @@ from .spend import GammaGamma, _spend_columns
 
 __all__ = [
     "clv",
+    "clv_sample",
     "contribution_margin",
     "customer_equity",
     "holdout_by_frequency",
@@ -152,9 +153,12 @@ def clv(
         Fitted activity model; ``rfm`` must have the columns it was fitted with.
     spend_model : GammaGamma
         Fitted spend model; ``rfm`` must have its ``frequency_col`` and ``monetary_col``.
-    rfm : pandas.DataFrame
+    rfm : pandas.DataFrame or dask.dataframe.DataFrame
         One row per customer (e.g. :func:`rfm` or the calibration part of
-        :func:`calibration_holdout`), all customers including one-time buyers.
+        :func:`calibration_holdout`), all customers including one-time buyers. A Dask
+        DataFrame is scored partition by partition on its workers (models fitted on a sample,
+        e.g. :func:`clv_sample`); each partition draws from its own seed, derived from
+        ``random_state`` and the partition number, and the result is a lazy Dask DataFrame.
     horizon : float, default=3.0
         Years ahead (> 0).
     discount_rate : float, default=0.10
@@ -229,6 +233,13 @@ def clv(
     """
     owner = "clv"
     _check_models(activity_model, spend_model, owner)
+    from .backends._kinds import is_dask
+
+    if is_dask(rfm):
+        return _clv_dask(activity_model, spend_model, rfm, horizon=horizon,
+                         discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                         steps_per_year=steps_per_year, interval=interval, n_draws=n_draws,
+                         random_state=random_state)
     require_frame(rfm, owner=owner)
     horizon = check_number(horizon, name="horizon", owner=owner, low=0.0, low_inclusive=False)
     discount_rate = check_number(discount_rate, name="discount_rate", owner=owner, low=0.0)
@@ -298,6 +309,41 @@ def clv(
     return out
 
 
+def _clv_partition(part: pd.DataFrame, activity_model: BGNBD, spend_model: GammaGamma,
+                   seed: int, kwargs: dict, partition_info: dict | None = None) -> pd.DataFrame:
+    number = partition_info["number"] if partition_info else 0
+    rng = np.random.default_rng([seed, number])
+    if len(part) == 0:
+        return _clv_meta(kwargs["n_draws"], part.index)
+    return clv(activity_model, spend_model, part, random_state=rng, **kwargs)
+
+
+def _clv_meta(n_draws: int, index: pd.Index) -> pd.DataFrame:
+    cols = ["p_alive", "expected_purchases", "expected_spend", "margin", "clv"]
+    cols += ["clv_lower", "clv_upper"] if n_draws else []
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}).set_index(index[:0])
+
+
+def _clv_dask(activity_model: BGNBD, spend_model: GammaGamma, rfm: Any, *,
+              random_state: Any, **kwargs: Any) -> Any:
+    from ._validation import check_seed
+
+    owner = "clv"
+    if kwargs["time_unit"] is None:
+        kwargs["time_unit"] = rfm.attrs.get("time_unit_days") if hasattr(rfm, "attrs") else None
+        if kwargs["time_unit"] is None:
+            msg = f"{owner}: for a Dask DataFrame pass time_unit= in days (e.g. 7)."
+            raise ParameterError(msg)
+    if isinstance(kwargs["margin"], pd.Series):
+        msg = (f"{owner}: with a Dask DataFrame, margin must be one number; join a per-customer "
+               "margin as a column and score partitions with map_partitions instead.")
+        raise ParameterError(msg)
+    seed = check_seed(random_state, owner=owner)
+    meta = _clv_meta(kwargs["n_draws"], rfm._meta.index)
+    return rfm.map_partitions(_clv_partition, activity_model, spend_model, seed, kwargs,
+                              meta=meta)
+
+
 def _simulate_values(
     rng: np.random.Generator,
     draws_a: np.ndarray,
@@ -334,6 +380,74 @@ def _simulate_values(
             if buying.any():
                 value[buying] += disc[k] * rng.gamma(p_s * count[buying], 1.0 / nu[buying])
         out[d, idx] = value
+    return out
+
+
+def clv_sample(
+    rfm: pd.DataFrame,
+    *,
+    n: int = 100_000,
+    frequency_col: str = "frequency",
+    random_state: int | np.random.Generator | None = 0,
+) -> pd.DataFrame:
+    """A seeded sample of an RFM table, stratified by frequency, to fit the CLV models on.
+
+    On millions of customers the models need far fewer rows than the table has: fit
+    :class:`BGNBD` and :class:`GammaGamma` on this sample, then score every customer with
+    :func:`clv` (chunk by chunk, or per Dask partition with ``map_partitions``).
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        RFM table (e.g. :func:`rfm` over Parquet files).
+    n : int, default=100_000
+        Sample size (the whole table when it is smaller).
+    frequency_col : str, default="frequency"
+        Column with the repeat purchases; strata are 0, 1, 2–3, 4–7, 8–15 and 16 or more.
+    random_state : int, numpy Generator or None, default=0
+        Seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of ``rfm`` (index and ``attrs`` kept), each stratum in proportion to its size
+        (largest-remainder rounding), so frequency is distributed as in the table.
+
+    Raises
+    ------
+    SchemaError
+        Missing or non-numeric frequency column.
+    ParameterError
+        ``n`` below 1.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> rfm = kq.simulate_bgnbd(5000, r=0.5, alpha=5.0, a=0.8, b=2.5, T=40.0)
+    >>> len(kq.clv_sample(rfm, n=500))
+    500
+    """
+    owner = "clv_sample"
+    require_frame(rfm, owner=owner)
+    require_columns(rfm, [frequency_col], owner=owner)
+    n = check_int(n, name="n", owner=owner, low=1)
+    rng = check_random_state(random_state, owner=owner)
+    x = pd.to_numeric(rfm[frequency_col], errors="coerce").to_numpy(dtype="float64")
+    if not np.all(np.isfinite(x)):
+        msg = f"{owner}: column {frequency_col!r} must be numeric and finite."
+        raise SchemaError(msg, column=frequency_col)
+    if n >= len(rfm):
+        return rfm
+    stratum = np.searchsorted([1, 2, 4, 8, 16], x, side="right")
+    sizes = np.bincount(stratum, minlength=6)
+    quota = sizes * n / len(rfm)
+    take = np.floor(quota).astype("int64")
+    extra = n - take.sum()
+    take[np.argsort(-(quota - take), kind="stable")[:extra]] += 1
+    picks = [rng.choice(np.flatnonzero(stratum == k), size=int(t), replace=False)
+             for k, t in enumerate(take) if t > 0]
+    out = rfm.iloc[np.sort(np.concatenate(picks))]
+    out.attrs = dict(rfm.attrs)
     return out
 
 

@@ -199,3 +199,31 @@ def test_plots(bank):
     plt.close("all")
     with pytest.raises(SchemaError, match="mean_purchases"):
         kq.plot_calibration_holdout(table.drop(columns="mean_purchases"))
+
+
+def test_clv_sample_is_stratified_and_seeded(bank):
+    s = bank["split"]
+    sample = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)
+    assert len(sample) == 1000 and sample.index.is_unique
+    assert sample.attrs["time_unit_days"] == 7.0
+    full = (s["frequency_cal"] == 0).mean()
+    assert abs((sample["frequency_cal"] == 0).mean() - full) <= 1 / 1000 + 1e-12
+    again = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)
+    assert sample.index.equals(again.index)
+    assert len(kq.clv_sample(s, n=10**9, frequency_col="frequency_cal")) == len(s)
+
+
+def test_clv_per_dask_partition(bank):
+    dd = pytest.importorskip("dask.dataframe")
+    split = bank["split"]
+    lazy = dd.from_pandas(split, npartitions=3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="clv: the spend model")
+        got = kq.clv(bank["activity"], bank["spend"], lazy, horizon=1.0, n_draws=20,
+                     time_unit=7, random_state=3).compute(scheduler="synchronous")
+        again = kq.clv(bank["activity"], bank["spend"], lazy, horizon=1.0, n_draws=20,
+                       time_unit=7, random_state=3).compute(scheduler="synchronous")
+        point = _clv(bank, horizon=1.0, n_draws=0)
+    pd.testing.assert_frame_equal(got, again)  # seeded per partition
+    pd.testing.assert_series_equal(got["clv"].sort_index(), point["clv"], check_names=False)
+    assert got.index.sort_values().equals(split.index)

@@ -151,6 +151,8 @@ CALLS: dict[str, Call] = {
     "GammaGamma.conditional_expected_spend": lambda f: (
         f["gg"].conditional_expected_spend, (f["spenders"],), {}),
     "clv": lambda f: (kq.clv, (f["act"], f["gg_cal"], f["split"]), {"n_draws": 0}),
+    "clv_sample": lambda f: (kq.clv_sample, (f["split"],), {"n": 50,
+                                                             "frequency_col": "frequency_cal"}),
     "contribution_margin": lambda f: (kq.contribution_margin, (f["customers"], f["tx"]), {}),
     "customer_equity": lambda f: (kq.customer_equity, (f["split"],), {
         "by": f["split"]["frequency_cal"].clip(upper=2), "value_col": "T_cal"}),

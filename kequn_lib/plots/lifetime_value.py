@@ -8,6 +8,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from . import _docstrings
 from ._theme import _get_ax
@@ -64,9 +66,10 @@ def plot_calibration_holdout(
     sns.lineplot(data=data.assign(frequency_cal=data["frequency_cal"].astype(str)),
                  x="frequency_cal", y="mean_purchases", hue="source", style="source",
                  palette=_COLOURS, ax=ax, **kwargs)
-    ax.set_xlabel("Repeat purchases in the calibration period (校准期重复购买)")
-    ax.set_ylabel("Mean purchases in the holdout (验证期平均购买)")
-    ax.set_title("Holdout purchases: actual vs model (实际与模型)")
+    ax.set_xlabel(_bi("Repeat purchases in the calibration period", "校准期重复购买"))
+    ax.set_ylabel(_bi("Mean purchases in the holdout", "验证期平均购买"))
+    ax.set_title(_loc("Holdout purchases: actual vs model (实际与模型)",
+                      "验证期购买：实际与模型（Holdout purchases: actual vs model）"))
     ax.legend(title=None)
     return ax
 
@@ -123,12 +126,12 @@ def plot_tracking(
     cal = data.loc[data["period"] == "calibration", "date"]
     if len(cal):
         ax.axvline(cal.max(), color="grey", linestyle=":", linewidth=1)
-        ax.annotate("end of calibration 校准期结束", xy=(cal.max(), 0), xycoords=("data",
-                    "axes fraction"), xytext=(4, 6), textcoords="offset points", fontsize=8,
-                    color="grey")
-    ax.set_xlabel("Date (日期)")
-    ax.set_ylabel("Cumulative repeat purchases (累计重复购买)")
-    ax.set_title("Tracking: cumulative repeat purchases (累计重复购买跟踪)")
+        ax.annotate(_bi("end of calibration", "校准期结束", paren=False), xy=(cal.max(), 0),
+                    xycoords=("data", "axes fraction"), xytext=(4, 6), textcoords="offset points",
+                    fontsize=8, color="grey")
+    ax.set_xlabel(_bi("Date", "日期"))
+    ax.set_ylabel(_bi("Cumulative repeat purchases", "累计重复购买"))
+    ax.set_title(_bi("Tracking: cumulative repeat purchases", "累计重复购买跟踪"))
     ax.legend(title=None)
     ax.figure.autofmt_xdate()
     return ax
