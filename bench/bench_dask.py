@@ -49,7 +49,7 @@ def child(operation: str, tool: str, n: int, partitions: int) -> dict:
     calls = {
         "rfm": lambda d: kq.rfm(d),
         "aum_tiers+contribution+pareto_tiers": lambda d: (
-            kq.aum_tiers(d), kq.contribution(d), kq.pareto_tiers(d, column="aum")
+            kq.aum_tiers(d), kq.contribution(d), kq.pareto_tiers(d, value_col="aum")
         ),
     }
     expected = calls[operation](frame)

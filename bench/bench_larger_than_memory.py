@@ -12,15 +12,18 @@ until the files on disk reach ``--gib`` GiB. Generation is idempotent and resuma
 renamed when complete, so an interrupted run picks up where it stopped and a finished one is
 reused (delete the folder, or pass ``--fresh``, to start over). Step 2 runs ``kq.rfm`` on the
 glob in a fresh child process and reports its wall time and peak resident memory (the child's
-``ru_maxrss``, which includes the Python interpreter and the imported libraries).
+``ru_maxrss``, which includes the Python interpreter and the imported libraries). With
+``--tools kequn duckdb`` a hand-written DuckDB query of the same definition runs on the same
+files in its own child, under the same ``--memory-limit`` (kequn gets it through
+``KEQUN_DUCKDB_MEMORY_LIMIT``), and its output is compared with kequn's (``max_rel_diff``).
 
 Prints one JSON line per measurement::
 
     {"operation": "rfm_parquet", "size": 28000000, "tool": "kequn", "seconds": 41.0,
      "peak_mb": 900.0, "gib_on_disk": 0.5, ...}
 
-Disk: the log itself, plus about as much again (compressed) for rfm's temporary spill files
-while it runs, in the system's temporary folder. The full 13 GiB run takes a long time on a
+Disk: the log itself, plus DuckDB's spill files while it runs (in a fresh folder under the
+system's temporary directory, removed afterwards). The full 13 GiB run takes a long time on a
 small machine; it is not part of the test suite.
 """
 
@@ -29,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -107,13 +109,64 @@ def generate(folder: Path, gib: float, rows: int, customers: int, seed: int) -> 
 _CHILD = """
 import json, resource, sys, time
 import kequn_lib as kq
+import pandas
+kq.rfm  # resolve the lazy name (imports the module) before the clock starts
+c0 = resource.getrusage(resource.RUSAGE_SELF)
 t0 = time.perf_counter()
 out = kq.rfm(sys.argv[1])
 seconds = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": len(out),
-                  "mean_frequency": float(out["frequency"].mean())}))
+use = resource.getrusage(resource.RUSAGE_SELF)
+out.to_parquet(sys.argv[2])
+print(json.dumps({"seconds": seconds, "peak_mb": use.ru_maxrss / 1024, "customers": len(out),
+                  "cpu_seconds": use.ru_utime + use.ru_stime - c0.ru_utime - c0.ru_stime}))
 """
+
+# The same definition (lifetimes' summary_data_from_transaction_data, daily periods, the log's
+# last day as the end) written by hand for DuckDB, under the same memory limit.
+_SQL = """
+WITH p AS (
+    SELECT customer_id, CAST(date AS DATE) AS d, SUM(amount) AS amt
+    FROM read_parquet(?) GROUP BY ALL
+), f AS (
+    SELECT customer_id, MIN(d) AS first_d, MAX(d) AS last_d, COUNT(*) AS n, SUM(amt) AS total,
+           arg_min(amt, d) AS first_amt
+    FROM p GROUP BY customer_id
+), e AS (SELECT max(last_d) AS end_d FROM f)
+SELECT customer_id,
+       CAST(n - 1 AS DOUBLE) AS frequency,
+       CAST(date_diff('day', first_d, last_d) AS DOUBLE) AS recency,
+       CAST(date_diff('day', first_d, end_d) AS DOUBLE) AS "T",
+       CASE WHEN n > 1 THEN (total - first_amt) / (n - 1) ELSE 0.0 END AS monetary_value
+FROM f, e ORDER BY customer_id
+"""
+
+_DUCKDB_CHILD = """
+import json, resource, sys, time
+import duckdb
+import pandas
+sql = sys.stdin.read()
+c0 = resource.getrusage(resource.RUSAGE_SELF)
+t0 = time.perf_counter()
+con = duckdb.connect(config={"memory_limit": sys.argv[3]})
+con.execute("SET enable_progress_bar = false")
+out = con.execute(sql, [sys.argv[1]]).df().set_index("customer_id")
+seconds = time.perf_counter() - t0
+use = resource.getrusage(resource.RUSAGE_SELF)
+out.to_parquet(sys.argv[2])
+print(json.dumps({"seconds": seconds, "peak_mb": use.ru_maxrss / 1024, "customers": len(out),
+                  "cpu_seconds": use.ru_utime + use.ru_stime - c0.ru_utime - c0.ru_stime}))
+"""
+
+
+def _max_rel_diff(ref_path: str, other_path: str) -> float:
+    import pandas as pd
+
+    ref = pd.read_parquet(ref_path).sort_index()
+    other = pd.read_parquet(other_path).sort_index()[ref.columns]
+    if not ref.index.equals(other.index.astype(ref.index.dtype)):
+        return float("inf")
+    a, b = ref.to_numpy(), other.to_numpy()
+    return float((np.abs(a - b) / np.maximum(np.abs(a), 1.0)).max(initial=0.0))
 
 
 def main() -> int:
@@ -128,6 +181,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fresh", action="store_true", help="delete existing files first")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument("--tools", nargs="+", default=["kequn"], choices=["kequn", "duckdb"])
+    parser.add_argument("--memory-limit", default="1GB",
+                        help="DuckDB memory_limit of both tools (kequn: KEQUN_DUCKDB_MEMORY_LIMIT)")
     args = parser.parse_args()
 
     folder = Path(args.dir) / f"c{args.customers}-r{args.rows_per_file}-s{args.seed}"
@@ -144,21 +200,32 @@ def main() -> int:
                           "seconds": round(spent, 2), "peak_mb": None, **common}), flush=True)
     if args.generate_only:
         return 0
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(folder / "part-*.parquet")],
-        capture_output=True, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        return proc.returncode
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({
-        "operation": "rfm_parquet", "tool": "kequn", "seconds": round(result["seconds"], 2),
-        "peak_mb": round(max(result["peak_mb"], child_peak), 1), **common,
-        "customers": result["customers"],
-        "peak_share_of_data": round(result["peak_mb"] / 1024 / on_disk, 3),
-    }), flush=True)
+    outputs: dict[str, str] = {}
+    env = {**os.environ, "KEQUN_DUCKDB_MEMORY_LIMIT": args.memory_limit}
+    with tempfile.TemporaryDirectory(prefix="kequn-bench-out-") as tmp:
+        for tool in args.tools:
+            out_path = os.path.join(tmp, f"{tool}.parquet")
+            code = _CHILD if tool == "kequn" else _DUCKDB_CHILD
+            proc = subprocess.run(
+                [sys.executable, "-c", code, str(folder / "part-*.parquet"), out_path,
+                 args.memory_limit],
+                input=_SQL, capture_output=True, text=True, check=False, env=env,
+            )
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                return proc.returncode
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            outputs[tool] = out_path
+            line = {
+                "operation": "rfm_parquet", "tool": tool, "seconds": round(result["seconds"], 2),
+                "peak_mb": round(result["peak_mb"], 1),
+                "cpu_seconds": round(result["cpu_seconds"], 2), **common,
+                "customers": result["customers"], "memory_limit": args.memory_limit,
+                "peak_share_of_data": round(result["peak_mb"] / 1024 / on_disk, 3),
+            }
+            if tool != "kequn" and "kequn" in outputs:
+                line["max_rel_diff"] = _max_rel_diff(outputs["kequn"], out_path)
+            print(json.dumps(line), flush=True)
     return 0
 
 

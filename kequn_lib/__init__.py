@@ -10,77 +10,131 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
+- ``health``: group health on a weekly activity log (presence, participation, belonging,
+  silent groups, content fit and take-up, value recognition).
+- ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
+  group service reach of a relationship manager.
 - ``lending``: the WeBank / MYbank lending case study.
-- ``scale``: larger-than-memory Parquet inputs, Dask DataFrames and clustering at scale.
+- ``backends``: one dispatch for every input kind: pandas, Parquet files (on DuckDB) and Dask
+  DataFrames (beyond one machine).
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
 - ``report``: execute the notebooks and render the HTML report (imported on first use).
 
-Importing the package has no side effects: no global options, no output, no network.
+Importing the package has no side effects: no global options, no output, no network. It is
+also light: every public name is listed below with the module that defines it, and that module
+(with its heavy dependencies: matplotlib and seaborn for plots, pandera for the schema, DuckDB
+and Dask for the engines, nbclient for the report) loads on first use of one of its names.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-from . import (
-    _display,
-    bgnbd,
-    clustering,
-    content,
-    datasets,
-    errors,
-    groups,
-    lending,
-    plots,
-    potential,
-    rfm_analysis,
-    scale,
-    schema,
-    tiering,
-)
-from ._display import *  # noqa: F403
-from .bgnbd import *  # noqa: F403
-from .clustering import *  # noqa: F403
-from .content import *  # noqa: F403
-from .datasets import *  # noqa: F403
-from .errors import *  # noqa: F403
-from .groups import *  # noqa: F403
-from .lending import *  # noqa: F403
-from .plots import *  # noqa: F403
-from .potential import *  # noqa: F403
-from .rfm_analysis import *  # noqa: F403
-from .scale import *  # noqa: F403
-from .schema import *  # noqa: F403
-from .tiering import *  # noqa: F403
+import importlib as _importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    *errors.__all__,
-    *schema.__all__,
-    *datasets.__all__,
-    *tiering.__all__,
-    *rfm_analysis.__all__,
-    *potential.__all__,
-    *bgnbd.__all__,
-    *clustering.__all__,
-    *groups.__all__,
-    *content.__all__,
-    *lending.__all__,
-    *scale.__all__,
-    *plots.__all__,
-    *_display.__all__,
-]
+# Public names by defining module (its ``__all__``; tests/test_imports.py checks that the two
+# agree). A new public module: add it here with its names.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "errors": (
+        "DataFileNotFoundError", "DataUnavailableError", "InputTypeError", "KequnError",
+        "NotFittedError", "ParameterError", "SchemaError",
+    ),
+    "schema": (
+        "CUSTOMER_SCHEMA", "TRANSACTION_SCHEMA", "validate_customers", "validate_transactions",
+    ),
+    "datasets": (
+        "DATA_SOURCES", "load_customers", "BANKS", "PERSONAS", "make_customers",
+        "make_transactions", "make_panel", "ActivityAssumptions", "make_group_activity",
+        "bank_marketing_customers", "cache_dir",
+        "credit_default_customers", "load_bank_marketing", "load_credit_default", "HEADER_PRESET",
+        "read_customers", "read_transactions",
+    ),
+    "tiering": (
+        "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
+        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
+        "tier_presets",
+    ),
+    "rfm_analysis": (
+        "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
+    ),
+    "potential": (
+        "VALUE_QUADRANTS", "estimate_wallet", "value_matrix", "value_matrix_summary",
+    ),
+    "bgnbd": (
+        "BGNBD", "simulate_bgnbd",
+    ),
+    "clustering": (
+        "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
+        "StabilityResult", "choose_features", "choose_k", "compare_partitions",
+        "fit_on_partitions", "fit_on_sample", "predict_in_chunks", "predict_partitions",
+        "profile_segments", "sample_partitions", "segment_pipeline", "stability",
+    ),
+    "groups": (
+        "LAYER_LABELS", "LayerRules", "dunbar_dispersion", "dunbar_groups", "layer_criteria",
+        "layer_funnel", "relationship_layers",
+    ),
+    "content": (
+        "ContentRules", "content_checklist", "content_needs",
+    ),
+    "health": (
+        "SilenceRule", "ValueScoring", "content_take_up", "group_health", "silent_groups",
+        "value_recognition", "weekly_group_activity",
+    ),
+    "essay": (
+        "essay_claims",
+    ),
+    "reach": (
+        "ServiceAssumptions", "service_reach",
+    ),
+    "lending": (
+        "BookComparison", "LendingAssumptions", "LoanSizeModel", "OverduePower",
+        "approval_under_tolerance", "calibrate_loan_sizes", "compare_books", "decompose_volume",
+        "growth_path", "lending_assumptions", "lending_facts", "loan_book_checks",
+        "make_applicant_pool", "overdue_power", "public_figures", "simulate_loan_book",
+        "size_sensitivity",
+    ),
+    "backends": (
+        "duckdb_options", "open_parquet",
+    ),
+    "plots": (
+        "cjk_font", "plot_lorenz", "use_theme", "yuan_formatter", "plot_aum_distribution",
+        "plot_mix", "plot_take_up", "plot_migration", "plot_pareto", "plot_rfm",
+        "plot_tier_distribution", "plot_value_matrix", "plot_p_alive", "plot_k_selection",
+        "plot_partition_crosstab", "plot_segment_embedding", "plot_segment_profile",
+        "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
+        "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
+        "plot_volume_decomposition",
+    ),
+    "_display": (
+        "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
+    ),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+# Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
+_PUBLIC_MODULES = (
+    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
+    "health", "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema",
+    "tiering",
+)
+_SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
+
+__all__ = [name for names in _EXPORTS.values() for name in names]
 
 
-def __getattr__(name: str) -> Any:
-    # ``report`` pulls in nbclient/nbconvert; load it only when asked for (kq.report.build).
-    if name == "report":
-        return importlib.import_module(".report", __name__)
-    raise AttributeError(f"module 'kequn_lib' has no attribute {name!r}")
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(_importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = _importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'kequn_lib' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *_PUBLIC_MODULES, "__version__"})

@@ -9,6 +9,8 @@
   (or :class:`~kequn_lib.InputTypeError`) naming the column and the first offending rows.
 - :func:`fmt_values` formats offending values for a message; :func:`renamed_keywords` keeps an
   old keyword name working, with a ``FutureWarning``, while users move to the new one.
+- :func:`warn` issues a warning attributed to the caller's line outside kequn (however deep
+  inside the package it is raised), so ``stacklevel`` needs no counting.
 
 Random state
 ------------
@@ -32,8 +34,10 @@ int or a RandomState passed through; a Generator becomes one int drawn from it) 
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -374,6 +378,42 @@ def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:
         raise SchemaError(msg, column=column, rows=list(data.index[dup]))
 
 
+# --- warnings -------------------------------------------------------------------------------
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def find_stack_level() -> int:
+    """The ``stacklevel`` that points :func:`warnings.warn` at the first frame outside kequn."""
+    frame = inspect.currentframe()
+    level = 0
+    try:
+        while frame is not None:
+            path = os.path.abspath(frame.f_code.co_filename)
+            if not path.startswith(_PACKAGE_DIR + os.sep):
+                break
+            frame = frame.f_back
+            level += 1
+    finally:
+        del frame
+    return max(level, 1)
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn, attributing the warning to the user's line that called into kequn.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warn("f: something was done instead")
+    >>> seen[0].category.__name__
+    'UserWarning'
+    """
+    warnings.warn(message, category, stacklevel=find_stack_level())
+
+
 # --- renamed keywords -------------------------------------------------------------------------
 
 
@@ -416,7 +456,7 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
                         f"{owner}: the keyword {old}= is deprecated and will be removed in "
                         f"kequn {REMOVAL_RELEASE}; use {new}= instead."
                     )
-                    warnings.warn(msg, FutureWarning, stacklevel=2)
+                    warn(msg, FutureWarning)
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 

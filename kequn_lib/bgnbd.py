@@ -10,7 +10,6 @@ from balances and profile (wallet estimation) and the value matrix are in
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    warn,
 )
 from .errors import NotFittedError, ParameterError, SchemaError
 
@@ -284,13 +284,12 @@ class BGNBD(BaseEstimator):
             f"try a larger penalizer_coef (e.g. {max(0.01, 10 * self.penalizer_coef):g})"
         )
         if not self.converged_ or at_bound.any():
-            warnings.warn(
+            warn(
                 f"{owner}: the optimiser did not settle on an interior maximum "
                 f"({res.message}; largest gradient {grad_norm:.2g}; parameters at a bound: "
                 f"{[p for p, b in zip(_PARAM_NAMES, at_bound, strict=True) if b]}). The "
                 f"estimates are the best point found; {advice}.",
                 UserWarning,
-                stacklevel=2,
             )
         theta = np.exp(logp)
 
@@ -308,12 +307,11 @@ class BGNBD(BaseEstimator):
         except np.linalg.LinAlgError:
             ok = False
         if not ok:
-            warnings.warn(
+            warn(
                 f"{owner}: the Hessian at the estimate is not positive definite, so standard "
                 "errors are not available (NaN). The data may not identify all four "
                 f"parameters; {advice}.",
                 UserWarning,
-                stacklevel=2,
             )
             cov_log = np.full((4, 4), np.nan)
         cov = cov_log * np.outer(theta, theta)

@@ -31,7 +31,6 @@ bank can replace them with its own.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -44,9 +43,11 @@ from ._validation import (
     check_number,
     check_random_state,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
+    warn,
 )
 from .errors import ParameterError, SchemaError
 
@@ -143,6 +144,12 @@ def _feature_matrix(
     data: pd.DataFrame, features: Any, money: Any, *, owner: str
 ) -> tuple[np.ndarray, list[str]]:
     """Standardised feature matrix (money columns log1p first); z-score over all rows."""
+    if features is None and money is None:  # the package's one feature rule, numbers only
+        from .clustering._features import _auto_columns
+
+        picked = _auto_columns(data, owner=owner)
+        features = [c for c in picked["numeric"] if not data[c].isna().any()]
+        money = [c for c in picked["money"] if not data[c].isna().any()]
     feats = _as_list(features, name="features", owner=owner, allow_empty=money is not None)
     money = _as_list(money, name="money", owner=owner, allow_empty=True)
     cols = list(dict.fromkeys([*feats, *money]))
@@ -269,7 +276,7 @@ def dunbar_groups(
     data: pd.DataFrame,
     *,
     by: Any,
-    features: Sequence[str] | None,
+    features: Sequence[str] | None = None,
     money: Sequence[str] | None = None,
     min_size: int = 50,
     max_size: int = 150,
@@ -289,8 +296,10 @@ def dunbar_groups(
     by : str or array-like
         Segment of each customer: a column of ``data`` or a Series/array aligned to it (e.g. the
         labels of ``kq.segment_pipeline(...).fit_predict(data)``). Groups never cross segments.
-    features : list of str
+    features : list of str, optional
         Numeric columns that define "similar". Bool and integer columns are fine; NaN is not.
+        If both ``features`` and ``money`` are omitted, the number columns chosen by
+        :func:`choose_features` (the rule of :func:`segment_pipeline`) without missing values.
     money : list of str, optional
         Non-negative money columns (CNY) added to the features after ``log1p``, so that a few
         very rich customers do not dominate the distances.
@@ -395,7 +404,7 @@ def dunbar_groups(
             f"at most {max_size} members but fall below {min_size} and are flagged "
             f"'band_too_narrow'. Use max_size >= 2 * min_size - 1 to avoid this."
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warn(msg, UserWarning)
 
     shuffle = rng.permutation(len(data))
     leaf = np.empty(len(data), dtype="int64")
@@ -783,10 +792,11 @@ def relationship_layers(
     )
 
 
+@renamed_keywords(layers="layer_col")
 def layer_funnel(
     data: pd.DataFrame,
     *,
-    layers: Any = "layer",
+    layer_col: Any = "layer",
     by: Any = None,
 ) -> pd.DataFrame:
     """Counts and conversion along the relationship ladder, by segment.
@@ -795,7 +805,7 @@ def layer_funnel(
     ----------
     data : pandas.DataFrame
         The customer table (or any frame indexed like the layers).
-    layers : str or Series, default="layer"
+    layer_col : str or Series, default="layer"
         The layer of each customer (the output of :func:`relationship_layers`): a column of
         ``data`` or a Series aligned to it.
     by : str or array-like, optional
@@ -814,20 +824,20 @@ def layer_funnel(
     Raises
     ------
     ParameterError
-        If ``layers`` or ``by`` do not align with ``data``, or ``layers`` holds values outside
+        If ``layer_col`` or ``by`` do not align with ``data``, or ``layer_col`` holds values outside
         :data:`LAYER_LABELS`.
 
     Examples
     --------
     >>> import pandas as pd, kequn_lib as kq
     >>> lay = pd.Series(["none", "1 accepts service", "2 trusts staff", "none"])
-    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layers=lay)
+    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layer_col=lay)
     >>> f[["layer", "customers", "reached"]].to_dict("list")["reached"]
     [4, 2, 1, 0]
     """
     owner = "layer_funnel"
     require_frame(data, owner=owner)
-    lay = _resolve_by(data, layers, owner=owner, name="layers")
+    lay = _resolve_by(data, layer_col, owner=owner, name="layer_col")
     dtype = pd.CategoricalDtype(LAYER_LABELS, ordered=True)
     lookup = {label: i for i, label in enumerate(LAYER_LABELS)}
     codes = lay.astype("object").map(lookup).fillna(-1).to_numpy(dtype="int64")

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_number, fmt_values, require_columns, require_frame, require_numeric
+from ._validation import (
+    check_number,
+    fmt_values,
+    renamed_keywords,
+    require_columns,
+    require_frame,
+    require_numeric,
+    warn,
+)
 from .errors import ParameterError, SchemaError
 
 __all__ = [
@@ -128,11 +136,12 @@ def _design_matrix(
     return X.loc[:, keep]
 
 
+@renamed_keywords(target="target_col")
 def estimate_wallet(
     data: pd.DataFrame,
     *,
     features: list[str],
-    target: str = "aum",
+    target_col: str = "aum",
     quantile: float = 0.9,
     log_features: list[str] | str = "auto",
     na_category: str | None = None,
@@ -154,7 +163,7 @@ def estimate_wallet(
         product flags. Numeric and bool columns enter as they are (money columns as
         ``log1p``); categorical, string and ordered-categorical columns are one-hot encoded
         (first level dropped). ``true_*`` columns are refused.
-    target : str, default="aum"
+    target_col : str, default="aum"
         What the customer holds with the bank today (CNY, >= 0).
     quantile : float, default=0.9
         The conditional quantile taken as the wallet, in (0, 1). Higher means a more generous
@@ -174,7 +183,7 @@ def estimate_wallet(
     pandas.DataFrame
         Indexed like ``data``, with columns
 
-        - ``wallet_estimate`` : float, CNY, the estimated wallet, never below ``target``;
+        - ``wallet_estimate`` : float, CNY, the estimated wallet, never below ``target_col``;
         - ``potential`` : float, CNY, ``wallet_estimate - target`` (>= 0), the untapped assets;
         - ``share_of_wallet`` : float in [0, 1], ``target / wallet_estimate`` (NaN when the
           wallet is 0).
@@ -233,13 +242,13 @@ def estimate_wallet(
     """
     owner = "estimate_wallet"
     require_frame(data, owner=owner)
-    if not isinstance(target, str):
-        msg = f"{owner}: target must be a column name, got {target!r}."
+    if not isinstance(target_col, str):
+        msg = f"{owner}: target_col must be a column name, got {target_col!r}."
         raise ParameterError(msg)
-    if target.startswith("true_"):
-        msg = f"{owner}: target {target!r} is ground truth (true_*); methods never read it."
+    if target_col.startswith("true_"):
+        msg = f"{owner}: target_col {target_col!r} is ground truth (true_*); methods never read it."
         raise ParameterError(msg)
-    features = _check_feature_list(features, target, owner)
+    features = _check_feature_list(features, target_col, owner)
     quantile = check_number(quantile, name="quantile", owner=owner, low=0.0, high=1.0,
                             low_inclusive=False, high_inclusive=False)
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
@@ -259,8 +268,8 @@ def estimate_wallet(
         if stray:
             msg = f"{owner}: log_features {fmt_values(stray)} are not among features {features}."
             raise ParameterError(msg)
-    require_columns(data, [*features, target], owner=owner)
-    y_money = require_numeric(data, target, owner=owner, nonnegative=True)
+    require_columns(data, [*features, target_col], owner=owner)
+    y_money = require_numeric(data, target_col, owner=owner, nonnegative=True)
     X = _design_matrix(data, features, log_features, na_category, owner)
     n, k = X.shape
     needed = max(30, 5 * k)
@@ -286,11 +295,10 @@ def estimate_wallet(
         res = QuantReg(y, Xs).fit(q=quantile, max_iter=max_iter)
     for w in caught:
         if issubclass(w.category, IterationLimitWarning | ConvergenceWarning):
-            warnings.warn(
+            warn(
                 f"{owner}: the quantile regression stopped at max_iter={max_iter} before "
                 "converging; the estimate is approximate. Raise max_iter or use fewer features.",
                 UserWarning,
-                stacklevel=2,
             )
             break
     log_wallet = Xs @ np.asarray(res.params)
@@ -363,11 +371,12 @@ def _value_inputs(
     return c, p, contribution_cut, potential_cut
 
 
+@renamed_keywords(contribution="contribution_col", potential="potential_col")
 def value_matrix(
     data: pd.DataFrame,
     *,
-    contribution: str = "contribution",
-    potential: str = "potential",
+    contribution_col: str = "contribution",
+    potential_col: str = "potential",
     contribution_cut: float | None = None,
     potential_cut: float | None = None,
     quantile: float = 0.5,
@@ -380,9 +389,9 @@ def value_matrix(
         One row per customer with a contribution column (CNY per year, may be negative) and a
         potential column (CNY, >= 0), e.g. the outputs of ``kq.contribution`` and
         :func:`estimate_wallet` joined to the customer table.
-    contribution : str, default="contribution"
+    contribution_col : str, default="contribution"
         Column with the customer's contribution (贡献度).
-    potential : str, default="potential"
+    potential_col : str, default="potential"
         Column with the customer's potential (潜力), e.g. untapped wallet.
     contribution_cut, potential_cut : float, optional
         A customer is *high* on an axis when strictly above the cut. By default each cut is the
@@ -436,7 +445,7 @@ def value_matrix(
     """
     owner = "value_matrix"
     c, p, c_cut, p_cut = _value_inputs(
-        data, contribution, potential, contribution_cut, potential_cut, quantile, owner
+        data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )
     high_c = c > c_cut
     high_p = p > p_cut
@@ -448,11 +457,12 @@ def value_matrix(
     return pd.DataFrame({"quadrant": quadrant, "quadrant_zh": zh}, index=data.index)
 
 
+@renamed_keywords(contribution="contribution_col", potential="potential_col")
 def value_matrix_summary(
     data: pd.DataFrame,
     *,
-    contribution: str = "contribution",
-    potential: str = "potential",
+    contribution_col: str = "contribution",
+    potential_col: str = "potential",
     contribution_cut: float | None = None,
     potential_cut: float | None = None,
     quantile: float = 0.5,
@@ -461,7 +471,7 @@ def value_matrix_summary(
 
     Parameters
     ----------
-    data, contribution, potential, contribution_cut, potential_cut, quantile
+    data, contribution_col, potential_col, contribution_cut, potential_cut, quantile
         As in :func:`value_matrix`.
 
     Returns
@@ -497,10 +507,10 @@ def value_matrix_summary(
     """
     owner = "value_matrix_summary"
     c, p, c_cut, p_cut = _value_inputs(
-        data, contribution, potential, contribution_cut, potential_cut, quantile, owner
+        data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )
     labels = value_matrix(
-        data, contribution=contribution, potential=potential,
+        data, contribution_col=contribution_col, potential_col=potential_col,
         contribution_cut=c_cut, potential_cut=p_cut,
     )["quadrant"]
     frame = pd.DataFrame({"quadrant": labels.array, "c": c, "p": p})

@@ -2,7 +2,7 @@
 
 :func:`rfm` summarises a transaction log into one row per customer with frequency, recency, T
 and monetary value, as defined in the BG/NBD literature (in memory, or over Parquet files and
-Dask frames through :mod:`kequn_lib.scale`). :func:`rfm_scores` turns that table into scores
+Dask frames through :mod:`kequn_lib.backends`). :func:`rfm_scores` turns that table into scores
 from 1 to ``bins``, and :func:`rfm_segments` names the eight classic segments of
 :data:`RFM_SEGMENTS` (重要价值客户 ... 一般挽留客户). The same table is the input of
 :class:`~kequn_lib.BGNBD`. Together with :mod:`kequn_lib.tiering` this is the traditional,
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import backends
 from ._validation import (
     check_int,
     check_option,
@@ -28,7 +29,6 @@ from ._validation import (
     require_numeric,
 )
 from .errors import ParameterError, SchemaError
-from .tiering import _kind
 
 __all__ = [
     "RFM_SEGMENTS",
@@ -129,8 +129,9 @@ def rfm(
     ----------
     transactions : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
         Transaction log, one row per event, in any order. A ``.parquet`` file, folder or glob
-        (``"logs/*.parquet"``) is read in batches, so the log may be far larger than memory;
-        a Dask DataFrame is summarised on its workers (local or a cluster).
+        (``"logs/*.parquet"``) is summarised by DuckDB in bounded memory, so the log may be far
+        larger than memory (see :func:`duckdb_options`); a Dask DataFrame is summarised on its
+        workers (local or a cluster). Every kind gives the same table, or the same error.
     observation_end : date-like, optional
         Last day of the observation window; transactions in later periods are left out (and
         logged). Default: the latest date in the log.
@@ -162,7 +163,8 @@ def rfm(
         A column is missing, a customer id is missing, a date is missing or unparseable, or an
         amount is NaN or infinite (the message names the column and the first rows).
     ParameterError
-        Unsupported ``freq`` or an unparseable ``observation_end``; a glob matching no file.
+        Unsupported ``freq`` or an unparseable ``observation_end``; an ``observation_end``
+        before every transaction; a glob matching no file.
         Parquet files with differing schemas or a missing column, and a Dask frame missing a
         column, raise :class:`SchemaError` before any row is read.
 
@@ -179,15 +181,13 @@ def rfm(
     most 8 bytes per transaction, else by sorting the integer pair keys (the only sort).
     Amounts may be negative (refunds).
 
-    Out of core (Parquet): batches of about a million rows are validated and reduced to one
-    row per distinct (customer, period) with the amount summed; these pairs are spilled to
-    temporary Arrow files, hash-partitioned by customer into buckets of at most ~4 million
-    pairs, and each bucket is then summarised on its own (all of a customer's pairs are in one
-    bucket). Peak memory is set by the batch and bucket sizes, not by the log; the spill takes
-    roughly 12-24 bytes per pair on disk (compressed), in the system's temporary folder. On
-    Dask the same pair reduction runs per partition, the pairs are shuffled by customer, and
-    each partition is summarised. Results equal the in-memory path to rounding (sums of the
-    same amounts in another order).
+    Parquet: one DuckDB statement groups the log by (customer, period), then by customer, and
+    spills to disk above the memory limit; the row checks ride along (a bad amount turns a
+    sum into NaN, a missing id forms its own group) and only a failed check reads the files
+    again, to name the first offending rows by their row number across the files. Dask: the
+    same pair reduction runs per partition, the pairs are shuffled by customer and each
+    partition is summarised; the checks count over all partitions. Results equal the in-memory
+    path to rounding (sums of the same amounts in another order).
 
     Examples
     --------
@@ -204,39 +204,70 @@ def rfm(
     2                  0.0      0.0  26.0             0.0
     """
     owner = "rfm"
-    kind = _kind(transactions, owner)
-    if kind != "pandas":
-        from . import scale
-
-        impl = scale._rfm_parquet if kind == "parquet" else scale._rfm_dask
-        return impl(transactions, observation_end=observation_end, freq=freq,
-                    customer_col=customer_col, date_col=date_col, amount_col=amount_col)
-    require_frame(transactions, owner=owner)
-    require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
+    kind = backends.input_kind(transactions, owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
-    ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col, owner=owner)
-    columns = ["frequency", "recency", "T", "monetary_value"]
-    if len(transactions) == 0:
-        empty = pd.Index([], dtype=ids.dtype, name=customer_col)
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).set_index(empty)
-    p = _period_codes(ns, freq)
     end = _end_period(observation_end, freq, owner=owner)
-    end = int(p.max()) if end is None else end
+    cols = [customer_col, date_col, amount_col]
+    names = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
+    if kind == backends.PARQUET:
+        src = backends.parquet_source(transactions, columns=cols, owner=owner)
+        backends._kinds.require_arrow_type(src, amount_col, "numeric", owner=owner)
+        backends._kinds.require_arrow_type(src, date_col, "date", owner=owner)
+        res = backends._duckdb.rfm_stats(src, end=end, freq=freq, owner=owner, **names)
+        id_dtype = src.empty_frame([customer_col])[customer_col].dtype
+
+        def first_day() -> Any:
+            return backends._duckdb.first_timestamp(src, date_col).date()
+    elif kind == backends.DASK:
+        from .backends import _dask
+
+        _dask.require_frame(transactions, owner=owner)
+        _dask.require_columns(transactions, cols, owner=owner)
+        _dask.require_numeric_dtype(transactions, amount_col, owner=owner)
+        res = _dask.rfm_stats(transactions, end=end, freq=freq, owner=owner,
+                              period=_period_codes, **names)
+        id_dtype = transactions._meta[customer_col].dtype
+
+        def first_day() -> Any:
+            dates = transactions[date_col].map_partitions(
+                lambda s: pd.Series([_parse_dates(s, owner=owner, column=date_col).min()
+                                     if len(s) else np.iinfo("int64").max]),
+                meta=pd.Series(dtype="int64"))
+            return pd.Timestamp(int(dates.min().compute())).date()
+    else:
+        require_frame(transactions, owner=owner)
+        require_columns(transactions, cols, owner=owner)
+        ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col,
+                                       owner=owner)
+        res = _numpy_stats(ids.to_numpy(), _period_codes(ns, freq), amount, end, customer_col)
+        id_dtype = ids.dtype
+
+        def first_day() -> Any:
+            return pd.Timestamp(int(ns.min())).date()
+    return _rfm_table(res, end, id_dtype, first_day, observation_end=observation_end,
+                      customer_col=customer_col, owner=owner)
+
+
+_RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
+
+
+def _numpy_stats(ids: np.ndarray, p: np.ndarray, amount: np.ndarray, end: int | None,
+                 customer_col: str) -> dict[str, Any]:
+    """Per-customer first/last period, distinct periods, total and first-period total (numpy).
+
+    The contract of the engines' ``rfm_stats``: ``stats`` holds only customers with a period
+    up to ``end``; ``n_late`` counts the transactions after ``end``; ``pmax`` is the last
+    period of the log (``None`` for an empty log).
+    """
+    if p.size == 0:
+        return {"stats": None, "n_late": 0, "pmax": None}
+    pmax = int(p.max())
+    end = pmax if end is None else end
     keep = p <= end
     n_late = int(keep.size - np.count_nonzero(keep))
-    ids_arr = ids.to_numpy()
-    if n_late == keep.size:
-        first_date = pd.Timestamp(int(ns.min())).date()
-        msg = (
-            f"{owner}: observation_end={observation_end!r} is before every transaction (the "
-            f"first is on {first_date}), so no customer would be left. Pass a later "
-            "observation_end, or None to end at the last transaction."
-        )
-        raise ParameterError(msg)
     if n_late:
-        log.info("rfm: %d transaction(s) after observation_end left out", n_late)
-        p, amount, ids_arr = p[keep], amount[keep], ids_arr[keep]
-    codes, uniques = pd.factorize(ids_arr, sort=False)
+        p, amount, ids = p[keep], amount[keep], ids[keep]
+    codes, uniques = _factorize(ids)
     m = len(uniques)
     first = np.full(m, end, dtype="int64")
     np.minimum.at(first, codes, p)
@@ -247,7 +278,7 @@ def rfm(
     if m * span <= max(8 * p.size, 1 << 20):
         seen = np.zeros(m * span, dtype=bool)
         seen[codes * span + (p - pmin)] = True
-        n_periods = seen.reshape(m, span).sum(axis=1, dtype="int64")
+        n_periods = np.count_nonzero(seen.reshape(m, span), axis=1).astype("int64")
         del seen
     else:
         keys = np.sort(codes.astype("int64") * span + (p - pmin))
@@ -259,17 +290,65 @@ def rfm(
     total = np.bincount(codes, weights=amount, minlength=m)
     in_first = p == first[codes]
     first_total = np.bincount(codes[in_first], weights=amount[in_first], minlength=m)
-    frequency = (n_periods - 1).astype("float64")
+    stats = pd.DataFrame(
+        {"first": first, "last": last, "n_periods": n_periods, "total": total,
+         "first_total": first_total},
+        index=pd.Index(uniques, name=customer_col),
+    )
+    return {"stats": stats, "n_late": n_late, "pmax": pmax}
+
+
+def _factorize(ids: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Codes and distinct ids. Integer ids in a compact range (the usual customer numbers) are
+    coded by offset, with no hashing, and come out sorted; others go through pd.factorize."""
+    if ids.dtype.kind in "iu" and ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < max(4 * ids.size, 1 << 16):
+            offset = ids - lo if ids.dtype.kind == "i" else (ids - lo).astype("int64")
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[offset] = True
+            remap = np.cumsum(present, dtype="int64") - 1
+            return remap[offset], (np.flatnonzero(present) + lo).astype(ids.dtype)
+    return pd.factorize(ids, sort=False)
+
+
+def _rfm_table(res: dict[str, Any], end: int | None, id_dtype: Any, first_day: Any, *,
+               observation_end: Any, customer_col: str, owner: str) -> pd.DataFrame:
+    """The RFM table from per-customer statistics, the same for every engine."""
+    stats, pmax = res["stats"], res["pmax"]
+    if pmax is None:  # an empty log
+        empty = pd.Index([], dtype=id_dtype, name=customer_col)
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in _RFM_COLUMNS}).set_index(
+            empty)
+    end = pmax if end is None else end
+    if stats is None or len(stats) == 0:
+        msg = (
+            f"{owner}: observation_end={observation_end!r} is before every transaction (the "
+            f"first is on {first_day()}), so no customer would be left. Pass a later "
+            "observation_end, or None to end at the last transaction."
+        )
+        raise ParameterError(msg)
+    if res["n_late"]:
+        log.info("rfm: %d transaction(s) after observation_end left out", res["n_late"])
+    first = stats["first"].to_numpy()
+    frequency = (stats["n_periods"].to_numpy() - 1).astype("float64")
+    repeat_total = stats["total"].to_numpy() - stats["first_total"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, (total - first_total) / frequency, 0.0)
+        monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
+    index = stats.index
+    if index.dtype != id_dtype:
+        try:
+            index = index.astype(id_dtype)
+        except (TypeError, ValueError):  # pragma: no cover - keep what the engine gave
+            pass
     out = pd.DataFrame(
         {
             "frequency": frequency,
-            "recency": (last - first).astype("float64"),
+            "recency": (stats["last"].to_numpy() - first).astype("float64"),
             "T": (end - first).astype("float64"),
             "monetary_value": monetary,
         },
-        index=pd.Index(uniques, name=customer_col),
+        index=index.rename(customer_col),
     )
     try:
         out = out.sort_index()

@@ -24,39 +24,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import backends
 from ._resources import data_path
 from ._validation import (
     check_int,
     check_option,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
     require_unique,
+    warn,
 )
 from .errors import ParameterError, SchemaError
-from .scale import _source_kind
 
 __all__ = [
     "Concentration",
     "ContributionModel",
     "Migration",
+    "MixedKindsWarning",
     "aum_tiers",
     "concentration",
     "contribution",
     "pareto_tiers",
+    "split_by_kind",
     "tier_migration",
     "tier_presets",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def _kind(data: Any, owner: str) -> str:
-    """``"pandas"``, ``"parquet"`` (a path or glob) or ``"dask"``: which implementation runs."""
-    if isinstance(data, pd.DataFrame | pd.Series):
-        return "pandas"
-    return _source_kind(data, owner=owner)
 
 
 # --- AUM tiers -----------------------------------------------------------------------------------
@@ -90,6 +87,8 @@ def tier_presets() -> pd.DataFrame:
     the CBRC rule that a private-banking client holds at least 600万 CNY of financial net assets;
     its lower bars are assumptions. The ``cmb`` ladder (China Merchants Bank 招商银行) has two
     sourced bars (金葵花 50万, 私人银行 1000万) and two unverified ones (金卡 5万, 钻石 500万).
+    The ``corporate`` ladder grades firms by size of relationship (基础 / 成长 / 重点 / 战略客户 at
+    0, 100万, 1000万 and 1亿 of total balances); all its bars are assumptions.
 
     Examples
     --------
@@ -158,14 +157,16 @@ def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None
     require_unique(data, column, owner=owner)
 
 
+@renamed_keywords(column="aum_col")
 def aum_tiers(
     data: pd.DataFrame | pd.Series | str | os.PathLike,
     *,
     preset: str = "industry",
     thresholds: Mapping[str, float] | None = None,
-    column: str = "aum",
+    aum_col: str = "aum",
     labels: str = "zh",
     id_col: str | None = "customer_id",
+    kind_col: str | None = "customer_kind",
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -173,24 +174,29 @@ def aum_tiers(
     ----------
     data : pandas.DataFrame, pandas.Series, Parquet path or glob, or Dask DataFrame/Series
         Customer table with an AUM column, or the AUM values themselves (CNY, finite, >= 0).
-        A ``.parquet`` file, folder or glob (``"customers/*.parquet"``) is read in batches, so
+        A ``.parquet`` file, folder or glob (``"customers/*.parquet"``) is read by DuckDB, so
         it may be larger than memory; a Dask DataFrame is labelled partition by partition.
     preset : str, default="industry"
         Ladder from :func:`tier_presets`: ``"industry"`` (大众 / 富裕 / 贵宾 / 私人银行, with the
-        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank). Ignored
-        when ``thresholds`` is given.
+        sourced CBRC 600万 private-banking bar) or ``"cmb"`` (China Merchants Bank), both for
+        individuals; ``"corporate"`` grades firms by size of relationship. Ignored when
+        ``thresholds`` is given.
     thresholds : mapping of str to float, optional
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
-    column : str, default="aum"
+    aum_col : str, default="aum"
         Column of ``data`` holding AUM (ignored for a Series).
     labels : {"zh", "en"}, default="zh"
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
     id_col : str or None, default="customer_id"
         When this column exists it must be unique (one row per customer); pass ``None`` to tier
         a long table such as a panel of snapshots (:func:`make_panel`). For Parquet input it
-        also indexes the result; for a Dask DataFrame uniqueness is checked within each
-        partition only.
+        also indexes the result; for a Dask DataFrame it is checked over all partitions.
+    kind_col : str or None, default="customer_kind"
+        Column telling individuals (个人) from corporates (对公). When a table holds both, one
+        ladder would rank firms and households together (and put firms in private banking, a
+        rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
+        ``None`` skips the check.
 
     Returns
     -------
@@ -216,6 +222,7 @@ def aum_tiers(
     See Also
     --------
     tier_presets : the ladders and their sources.
+    split_by_kind : tier individuals and corporates on their own ladders.
     tier_migration : how customers move between tiers over time.
 
     Notes
@@ -235,29 +242,186 @@ def aum_tiers(
     ['low', 'high', 'high']
     """
     owner = "aum_tiers"
-    kind = _kind(data, owner)
-    if kind != "pandas":
-        from . import scale
-
-        impl = scale._aum_tiers_parquet if kind == "parquet" else scale._aum_tiers_dask
-        return impl(data, preset=preset, thresholds=thresholds, column=column, labels=labels,
-                    id_col=id_col)
+    kind = backends.input_kind(data, owner=owner)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
+    dtype = pd.CategoricalDtype(names, ordered=True)
+    hint = " For a long table (a panel of snapshots) pass id_col=None."
+    if kind == backends.PARQUET:
+        src = backends.parquet_source(data, columns=[aum_col], owner=owner)
+        backends._kinds.require_arrow_type(src, aum_col, "numeric", owner=owner)
+        id_col = id_col if id_col in src.names else None
+        codes, ids = backends._duckdb.aum_codes(src, column=aum_col, bounds=bounds,
+                                                id_col=id_col, owner=owner)
+        index = _parquet_index(codes.size, ids, id_col, owner=owner, hint=hint)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="tier")
+    if kind == backends.DASK:
+        from .backends import _dask
+
+        if not _dask.is_frame(data):  # a Dask Series
+            name = str(data.name) if data.name is not None else aum_col
+            frame = data.to_frame(name=name)
+            cols, id_col = [name], None
+        else:
+            _dask.require_columns(data, [aum_col], owner=owner)
+            name, frame = aum_col, data
+            id_col = id_col if id_col in data.columns else None
+            cols = [aum_col] + ([id_col] if id_col else [])
+        _dask.require_numeric_dtype(frame, name, owner=owner)
+        _dask.check_rows(frame, [("numeric", name, True)], owner=owner, unique=id_col,
+                         unique_hint=hint)
+        meta = pd.Series(pd.Categorical.from_codes([], dtype=dtype), name="tier")
+        return _dask.map_rows(frame[cols], _tier_frame, meta=meta, column=name, bounds=bounds,
+                              dtype=dtype)
     if isinstance(data, pd.Series):
-        values = require_numeric(data.to_frame(name=column), column, owner=owner, nonnegative=True)
+        values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
+                                 nonnegative=True)
     else:
         require_frame(data, owner=owner)
-        values = require_numeric(data, column, owner=owner, nonnegative=True)
+        values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
             try:
                 _require_unique_fast(data, id_col, owner=owner)
             except SchemaError as err:
-                msg = f"{err} For a long table (a panel of snapshots) pass id_col=None."
-                raise SchemaError(msg, column=err.column, rows=err.rows) from None
+                raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
+        if kind_col is not None:
+            _warn_mixed_kinds(data, kind_col, owner=owner)
+    return _tiers(values, bounds, dtype)
+
+
+def _tiers(values: pd.Series, bounds: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Series:
     codes = np.searchsorted(bounds, values.to_numpy(), side="right") - 1
-    cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
-    return pd.Series(cat, index=values.index, name="tier")
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index,
+                     name="tier")
+
+
+def _tier_frame(part: pd.DataFrame, *, column: str, bounds: np.ndarray,
+                dtype: pd.CategoricalDtype) -> pd.Series:
+    """The tiers of one (already checked) Dask partition."""
+    return _tiers(part[column].astype("float64"), bounds, dtype)
+
+
+def _parquet_index(n: int, ids: np.ndarray | None, id_col: str | None, *, owner: str,
+                   hint: str = "") -> pd.Index:
+    """Result index of a row-aligned Parquet step: ``id_col`` (checked unique) or row numbers."""
+    if id_col is None or ids is None:
+        return pd.RangeIndex(n)
+    frame = pd.DataFrame({id_col: ids})
+    try:
+        _require_unique_fast(frame, id_col, owner=owner)
+    except SchemaError as err:
+        raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
+    return pd.Index(ids, name=id_col)
+
+
+# --- individuals and corporates ------------------------------------------------------------------
+
+
+class MixedKindsWarning(UserWarning):
+    """One tier ladder was applied to individuals and corporates together.
+
+    Private banking (the CBRC 600万 bar) is a rule for individuals, and a firm's balances are
+    orders of magnitude above a household's, so a shared ladder fills the top tiers with firms.
+    Tier each kind on its own (:func:`split_by_kind`).
+    """
+
+
+def _warn_mixed_kinds(data: pd.DataFrame, kind_col: str, *, owner: str) -> None:
+    if kind_col not in data.columns:
+        return
+    counts = data[kind_col].astype("string").str.lower().value_counts()
+    if {"individual", "corporate"} <= set(counts.index):
+        msg = (
+            f"{owner}: one ladder applied to {int(counts['individual']):,} individuals and "
+            f"{int(counts['corporate']):,} corporates together (column {kind_col!r}); private "
+            "banking is a rule for individuals and firms would fill the top tiers. Tier each "
+            "kind on its own: parts = kq.split_by_kind(data), then tier parts['individual'] "
+            "with this ladder and parts['corporate'] with preset='corporate' (or filter to one "
+            "kind). Pass kind_col=None to tier the mixed table anyway."
+        )
+        warn(msg, MixedKindsWarning)
+
+
+def split_by_kind(
+    data: pd.DataFrame,
+    *,
+    kind_col: str = "customer_kind",
+    assume: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Split a customer table into one table per kind of customer (individual 个人, corporate 对公).
+
+    The documented idiom for tiering by kind: tiers, contribution shares, concentration and the
+    China Merchants Bank comparison are computed on ``parts["individual"]`` (private banking is a
+    rule for individuals); corporates get their own view, e.g. by size of relationship with the
+    ``"corporate"`` ladder of :func:`tier_presets`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customer table, one row per customer.
+    kind_col : str, default="customer_kind"
+        Column holding the kind of each customer (``"individual"`` or ``"corporate"``; other
+        values get a part of their own).
+    assume : str, optional
+        Kind of every row when ``kind_col`` is absent, e.g. ``"individual"`` for a public table
+        of retail clients. Without it a missing column is an error: kequn does not guess.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One entry per kind present, in the order individual, corporate, then any other kind
+        alphabetically. Each part is a copy with the rows of that kind, in input order, with the
+        input's index and columns (and its ``attrs``). An empty input gives an empty dict.
+
+    Raises
+    ------
+    SchemaError
+        ``kind_col`` is absent and ``assume`` is not given (the message lists the columns), or
+        it has missing values (the message names the first rows).
+    InputTypeError
+        ``data`` is not a DataFrame.
+
+    See Also
+    --------
+    aum_tiers : warns (:class:`MixedKindsWarning`) when given both kinds at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import kequn_lib as kq
+    >>> df = pd.DataFrame({"customer_id": [1, 2, 3], "aum": [2e4, 9e6, 7e6],
+    ...                    "customer_kind": ["individual", "corporate", "individual"]})
+    >>> parts = kq.split_by_kind(df)
+    >>> list(parts), kq.aum_tiers(parts["individual"]).tolist()
+    (['individual', 'corporate'], ['大众', '私人银行'])
+    >>> kq.aum_tiers(parts["corporate"], preset="corporate").tolist()
+    ['成长客户']
+    """
+    owner = "split_by_kind"
+    require_frame(data, owner=owner)
+    if kind_col not in data.columns:
+        if assume is None:
+            msg = (
+                f"{owner}: column {kind_col!r} is missing; present columns are "
+                f"[{fmt_values(list(data.columns))}]. Name the column with kind_col=, or pass "
+                "assume='individual' when every row is an individual (a retail table)."
+            )
+            raise SchemaError(msg, column=kind_col)
+        part = data.copy()
+        return {str(assume): part} if len(part) else {}
+    kinds = data[kind_col]
+    if kinds.isna().any():
+        rows = data.index[kinds.isna().to_numpy()]
+        msg = (
+            f"{owner}: column {kind_col!r} has {len(rows)} missing value(s), first at index "
+            f"[{fmt_values(rows)}]. Fill them with 'individual' or 'corporate' first."
+        )
+        raise SchemaError(msg, column=kind_col, rows=list(rows))
+    labels = kinds.astype("string")
+    present = list(dict.fromkeys(labels.tolist()))
+    order = [k for k in ("individual", "corporate") if k in present]
+    order += sorted(k for k in present if k not in order)
+    return {k: data.loc[(labels == k).to_numpy()].copy() for k in order}
 
 
 # --- contribution --------------------------------------------------------------------------------
@@ -337,7 +501,7 @@ def contribution(
     data : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
         Customer table with ``deposit_balance``, ``loan_balance``, ``wealth_balance``,
         ``fee_income_12m``, ``fx_volume_12m`` (CNY, >= 0), ``products_held`` and
-        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read in batches (larger than
+        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read by DuckDB (larger than
         memory is fine); a Dask DataFrame is computed partition by partition.
     model : ContributionModel, optional
         Rates and costs; ``ContributionModel()`` (documented assumptions) by default.
@@ -346,8 +510,8 @@ def contribution(
         public dataset with only a balance). The columns treated as 0 are logged.
     id_col : str or None, default="customer_id"
         When this column exists it must be unique; ``None`` skips the check. For Parquet
-        input it also indexes the result; for a Dask DataFrame uniqueness is checked within
-        each partition only.
+        input it also indexes the result; for a Dask DataFrame it is checked over all
+        partitions.
 
     Returns
     -------
@@ -394,13 +558,52 @@ def contribution(
     [1090.0, 1756.7]
     """
     owner = "contribution"
-    kind = _kind(data, owner)
-    if kind != "pandas":
-        from . import scale
+    kind = backends.input_kind(data, owner=owner)
+    model = _check_model(model, owner)
+    missing = check_option(missing, ["error", "zero"], name="missing", owner=owner)
+    needed = [col for col, _ in _COMPONENTS.values()] + list(_COST_COLUMNS)
+    if kind == backends.PARQUET:
+        src = backends.parquet_source(data, columns=None, owner=owner)
+        names = src.names
+    elif kind == backends.DASK:
+        from .backends import _dask
 
-        impl = scale._contribution_parquet if kind == "parquet" else scale._contribution_dask
-        return impl(data, model=model, missing=missing, id_col=id_col)
-    require_frame(data, owner=owner)
+        _dask.require_frame(data, owner=owner)
+        names = list(data.columns)
+    else:
+        require_frame(data, owner=owner)
+        names = list(data.columns)
+    absent = [c for c in needed if c not in names]
+    if absent and missing == "error":
+        frame = pd.DataFrame(columns=names)
+        require_columns(frame, needed, owner=owner + " (pass missing='zero' to count them as 0)")
+    if absent:
+        log.info("contribution: columns %s absent, counted as 0", absent)
+    present = [c for c in needed if c not in absent]
+    id_col = id_col if id_col is not None and id_col in names else None
+    if kind == backends.PARQUET:
+        for c in present:
+            backends._kinds.require_arrow_type(src, c, "numeric", owner=owner)
+        out, ids = backends._duckdb.contribution_frame(
+            src, columns=needed, present=present, model=model, id_col=id_col, owner=owner)
+        out.index = _parquet_index(len(out), ids, id_col, owner=owner)
+        return _contribution_total(out)
+    if kind == backends.DASK:
+        for c in present:
+            _dask.require_numeric_dtype(data, c, owner=owner)
+        _dask.check_rows(data, [("numeric", c, True) for c in present], owner=owner,
+                         unique=id_col)
+        meta = _contribution_rows(data._meta, present, model, len(data._meta))
+        return _dask.map_rows(data[present] if present else data, _contribution_part,
+                              meta=meta, present=present, model=model)
+    values = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy()
+              for c in present}
+    if id_col is not None:
+        _require_unique_fast(data, id_col, owner=owner)
+    return _contribution_rows(values, present, model, len(data), index=data.index)
+
+
+def _check_model(model: Any, owner: str) -> ContributionModel:
     model = ContributionModel() if model is None else model
     if not isinstance(model, ContributionModel):
         msg = f"{owner}: model must be a ContributionModel, got {type(model).__name__}."
@@ -411,34 +614,59 @@ def contribution(
             msg = f"{owner}: ContributionModel.{f.name} must be a finite number >= 0, got {value!r}"
             msg += "."
             raise ParameterError(msg)
-    missing = check_option(missing, ["error", "zero"], name="missing", owner=owner)
-    needed = [col for col, _ in _COMPONENTS.values()] + list(_COST_COLUMNS)
-    absent = [c for c in needed if c not in data.columns]
-    if absent and missing == "error":
-        require_columns(data, needed, owner=owner + " (pass missing='zero' to count them as 0)")
-    if absent:
-        log.info("contribution: columns %s absent, counted as 0", absent)
-    if id_col is not None and id_col in data.columns:
-        require_unique(data, id_col, owner=owner)
+    return model
+
+
+_OUTPUTS = [*_COMPONENTS, "cost_to_serve", "contribution"]
+
+
+def _contribution_rows(values: Any, present: Sequence[str], model: ContributionModel, n: int,
+                       index: pd.Index | None = None) -> pd.DataFrame:
+    """The contribution table from checked columns (``values[name]``, float64 arrays)."""
+    zero = np.zeros(n)
 
     def col(name: str) -> np.ndarray:
-        if name in absent:
-            return np.zeros(len(data))
-        return require_numeric(data, name, owner=owner, nonnegative=True).to_numpy()
+        if name not in present:
+            return zero
+        return np.asarray(values[name], dtype="float64")
 
-    out = {}
-    for comp, (name, rate) in _COMPONENTS.items():
-        out[comp] = col(name) * getattr(model, rate)
-    out["nii_loan"] = out["nii_loan"] - col("loan_balance") * model.loan_credit_cost
-    out["cost_to_serve"] = (
-        model.cost_per_customer
-        + model.cost_per_product * col("products_held")
-        + model.cost_per_rm_contact * col("rm_contacts_90d") * (365 / 90)
-    )
-    result = pd.DataFrame(out, index=data.index)
-    revenue = result[list(_COMPONENTS)].sum(axis=1)
-    result["contribution"] = revenue - result["cost_to_serve"]
-    return result
+    # one float64 block, column-major, filled in place: no consolidation copy, no row-wise sum
+    block = np.empty((len(_OUTPUTS), n))
+    for i, (name, rate) in enumerate(_COMPONENTS.values()):
+        np.multiply(col(name), getattr(model, rate), out=block[i])
+    loan = list(_COMPONENTS).index("nii_loan")
+    block[loan] -= col("loan_balance") * model.loan_credit_cost
+    cost = block[len(_COMPONENTS)]
+    np.multiply(col("products_held"), model.cost_per_product, out=cost)
+    cost += model.cost_per_customer
+    cost += model.cost_per_rm_contact * col("rm_contacts_90d") * (365 / 90)
+    total = block[-1]
+    np.copyto(total, block[0])
+    for i in range(1, len(_COMPONENTS)):
+        total += block[i]
+    total -= cost
+    return pd.DataFrame(block.T, index=index if index is not None else pd.RangeIndex(n),
+                        columns=_OUTPUTS, copy=False)
+
+
+def _contribution_part(part: pd.DataFrame, *, present: Sequence[str],
+                       model: ContributionModel) -> pd.DataFrame:
+    """The contribution of one (already checked) Dask partition."""
+    values = {c: part[c].to_numpy(dtype="float64") for c in present}
+    return _contribution_rows(values, present, model, len(part), index=part.index)
+
+
+def _contribution_total(out: pd.DataFrame) -> pd.DataFrame:
+    """Parquet path: the components came from SQL; add the total as the pandas path does."""
+    block = np.empty((len(_OUTPUTS), len(out)))
+    for i, name in enumerate(_OUTPUTS[:-1]):
+        block[i] = out[name].to_numpy(dtype="float64")
+    total = block[-1]
+    np.copyto(total, block[0])
+    for i in range(1, len(_COMPONENTS)):
+        total += block[i]
+    total -= block[len(_COMPONENTS)]
+    return pd.DataFrame(block.T, index=out.index, columns=_OUTPUTS, copy=False)
 
 
 # --- Pareto / concentration ----------------------------------------------------------------------
@@ -460,12 +688,13 @@ def _values(values: Any, *, owner: str, name: str = "values") -> pd.Series:
     return require_numeric(values.to_frame(name=column), column, owner=owner)
 
 
+@renamed_keywords(column="value_col")
 def pareto_tiers(
     values: pd.Series | Sequence[float] | pd.DataFrame | str | os.PathLike,
     *,
     cuts: Sequence[float] = (0.8, 0.95),
     labels: Sequence[str] | None = None,
-    column: str | None = None,
+    value_col: str | None = None,
     id_col: str | None = "customer_id",
 ) -> pd.Series:
     """ABC (Pareto) classes: the customers who make up the first 80 %, next 15 % and last 5 %.
@@ -475,16 +704,17 @@ def pareto_tiers(
     values : pandas.Series, array-like, DataFrame, Parquet path or glob, or Dask Series/DataFrame
         Contribution, AUM or any amount per customer (finite; negative values allowed). A
         table (pandas or Dask DataFrame, or Parquet files, possibly larger than memory) needs
-        ``column``.
+        ``value_col``.
     cuts : sequence of float, default=(0.8, 0.95)
         Cumulative shares of the positive total that close each class, strictly increasing in
         (0, 1). ``k`` cuts make ``k + 1`` classes.
     labels : sequence of str, optional
         Class names, ``len(cuts) + 1`` of them; ``"A"``, ``"B"``, ``"C"``, … by default.
-    column : str, optional
+    value_col : str, optional
         The value column when ``values`` is a table (required then, ignored for a Series).
     id_col : str or None, default="customer_id"
-        Parquet input only: index the result by this column when the files have it.
+        When a table (pandas, Parquet or Dask) has this column it must be unique (one row per
+        customer); Parquet results are also indexed by it. ``None`` skips the check.
 
     Returns
     -------
@@ -501,7 +731,7 @@ def pareto_tiers(
         NaN or infinite values (the message names the first rows).
     ParameterError
         Cuts not strictly increasing inside (0, 1), the wrong number of labels, a table without
-        ``column``, or a glob matching no file.
+        ``value_col``, or a glob matching no file.
 
     See Also
     --------
@@ -517,16 +747,16 @@ def pareto_tiers(
     is in the last class. An empty input gives an empty Series. Computed with one sort of the
     positive values and a threshold per cut (no argsort), so it scales to tens of millions.
 
-    Parquet and Dask input avoid the global sort: a first pass builds a histogram of the
-    positive values over fixed bins (16 per doubling of the value, from the float's exponent
-    and mantissa, so the bins are exact and need no first look at the data) with each bin's
-    count, sum, minimum and maximum; the cumulative bin sums locate, for each cut, the bin
-    where the threshold lies; a second pass collects only the values of those (at most
-    ``len(cuts)``) bins, sorts them and finds the exact threshold value; a third pass labels
-    the rows. Memory is the histogram plus the values of the crossing bins. The classes equal
-    those of the in-memory path except when a cumulative share lands within floating-point
-    rounding (about 1e-15 relative) of a cut, where summing in another order may tip one
-    value across.
+    Parquet input: one DuckDB statement finds the thresholds with a running sum over the
+    sorted positive values (DuckDB sorts out of core) and labels the rows. Dask input avoids
+    the global sort: a first pass builds a histogram of the positive values over fixed bins
+    (16 per doubling of the value, from the float's exponent and mantissa, so the bins are
+    exact and need no first look at the data) with each bin's count, sum, minimum and maximum;
+    the cumulative bin sums locate, for each cut, the bin where the threshold lies; a second
+    pass collects only the values of those (at most ``len(cuts)``) bins, sorts them and finds
+    the exact threshold value; a third pass labels the rows. The classes equal those of the
+    in-memory path except when a cumulative share lands within floating-point rounding (about
+    1e-15 relative) of a cut, where summing in another order may tip one value across.
 
     Examples
     --------
@@ -536,19 +766,65 @@ def pareto_tiers(
     ['A', 'B', 'A', 'C', 'C']
     """
     owner = "pareto_tiers"
-    kind = _kind(values, owner)
-    if kind != "pandas":
-        from . import scale
+    kind = backends.input_kind(values, owner=owner)
+    cuts_arr, dtype = _pareto_setup(cuts, labels, owner)
+    if kind == backends.PARQUET:
+        if value_col is None:
+            msg = f"{owner}: for Parquet files pass value_col=, the name of the value column."
+            raise ParameterError(msg)
+        src = backends.parquet_source(values, columns=[value_col], owner=owner)
+        backends._kinds.require_arrow_type(src, value_col, "numeric", owner=owner)
+        id_col = id_col if id_col in src.names else None
+        codes, ids = backends._duckdb.pareto_codes(src, column=value_col, cuts=cuts_arr,
+                                                   id_col=id_col, owner=owner)
+        index = _parquet_index(codes.size, ids, id_col, owner=owner)
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="abc")
+    if kind == backends.DASK:
+        from .backends import _dask
 
-        if kind == "parquet":
-            return scale._pareto_parquet(values, column=column, cuts=cuts, labels=labels,
-                                         id_col=id_col)
-        return scale._pareto_dask(values, column=column, cuts=cuts, labels=labels)
-    if isinstance(values, pd.DataFrame) and column is not None:
-        require_columns(values, [column], owner=owner)
-        values = values[column]
+        if _dask.is_frame(values):
+            if value_col is None:
+                msg = (f"{owner}: for a Dask DataFrame pass value_col=, the name of the value "
+                       "column.")
+                raise ParameterError(msg)
+            _dask.require_columns(values, [value_col], owner=owner)
+            unique = id_col if id_col is not None and id_col in values.columns else None
+            if unique:  # values first, then ids: the order of the pandas path
+                _dask.require_numeric_dtype(values, value_col, owner=owner)
+                _dask.check_rows(values, [("numeric", value_col, False)], owner=owner,
+                                 unique=unique)
+            values = values[value_col]
+        name = str(values.name) if values.name is not None else "values"
+        _dask.require_numeric_dtype(values.to_frame(name=name), name, owner=owner)
+        return _dask.pareto(values, name=name, cuts=cuts_arr, dtype=dtype, owner=owner)
+    table = None
+    if isinstance(values, pd.DataFrame) and value_col is not None:
+        require_columns(values, [value_col], owner=owner)
+        table, values = values, values[value_col]
     s = _values(values, owner=owner)
-    cuts_arr = np.asarray(list(cuts), dtype="float64")
+    if table is not None and id_col is not None and id_col in table.columns:
+        _require_unique_fast(table, id_col, owner=owner)
+    v = s.to_numpy()
+    k = cuts_arr.size
+    pos_sorted = np.sort(v[v > 0])  # ascending; only positive values carry a share
+    cum = np.cumsum(pos_sorted)
+    if cum.size:
+        # t_j = smallest value x with (sum of values <= x) > (1 - cut_j) * total; a value is in
+        # class j when it is below the first j thresholds (they decrease with the cut)
+        at = np.searchsorted(cum, (1 - cuts_arr) * cum[-1], side="right")
+        thresholds = pos_sorted[np.minimum(at, cum.size - 1)][::-1]  # ascending
+        codes = k - np.searchsorted(thresholds, v, side="right")
+    else:
+        codes = np.full(v.size, k)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=s.index, name="abc")
+
+
+def _pareto_setup(cuts: Any, labels: Any, owner: str) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """Checked cuts (float64, increasing in (0, 1)) and the ordered class dtype."""
+    try:
+        cuts_arr = np.asarray(list(cuts), dtype="float64")
+    except (TypeError, ValueError):
+        cuts_arr = np.empty(0)
     if (
         cuts_arr.ndim != 1
         or cuts_arr.size == 0
@@ -566,20 +842,7 @@ def pareto_tiers(
         msg = f"{owner}: pass {cuts_arr.size + 1} distinct labels for {cuts_arr.size} cuts, "
         msg += f"got {labels}."
         raise ParameterError(msg)
-    v = s.to_numpy()
-    k = cuts_arr.size
-    pos_sorted = np.sort(v[v > 0])  # ascending; only positive values carry a share
-    cum = np.cumsum(pos_sorted)
-    if cum.size:
-        # t_j = smallest value x with (sum of values <= x) > (1 - cut_j) * total; a value is in
-        # class j when it is below the first j thresholds (they decrease with the cut)
-        at = np.searchsorted(cum, (1 - cuts_arr) * cum[-1], side="right")
-        thresholds = pos_sorted[np.minimum(at, cum.size - 1)][::-1]  # ascending
-        codes = k - np.searchsorted(thresholds, v, side="right")
-    else:
-        codes = np.full(v.size, k)
-    cat = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
-    return pd.Series(cat, index=s.index, name="abc")
+    return cuts_arr, pd.CategoricalDtype(labels, ordered=True)
 
 
 @dataclass(frozen=True)
@@ -763,12 +1026,13 @@ def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     return s
 
 
+@renamed_keywords(column="tier_col")
 def tier_migration(
     before: pd.Series | pd.DataFrame,
     after: pd.Series | pd.DataFrame,
     *,
     id_col: str = "customer_id",
-    column: str = "tier",
+    tier_col: str = "tier",
 ) -> Migration:
     """Count how customers moved between tiers from one snapshot to the next (客户迁移).
 
@@ -776,11 +1040,11 @@ def tier_migration(
     ----------
     before, after : pandas.Series or pandas.DataFrame
         Tiers at two dates: Series of tiers indexed by customer id (as from :func:`aum_tiers`
-        on an id-indexed table), or DataFrames with ``id_col`` and ``column``. Both categorical
+        on an id-indexed table), or DataFrames with ``id_col`` and ``tier_col``. Both categorical
         with the same categories, lowest tier first.
     id_col : str, default="customer_id"
         Customer id column, for DataFrame inputs.
-    column : str, default="tier"
+    tier_col : str, default="tier"
         Tier column, for DataFrame inputs.
 
     Returns
@@ -817,15 +1081,15 @@ def tier_migration(
     >>> kq.tier_migration(b, a).summary.set_index("direction")["n"].tolist()
     [1, 1, 0, 1, 0]
     """
-    b = _tier_series(before, which="before", id_col=id_col, column=column)
-    a = _tier_series(after, which="after", id_col=id_col, column=column)
+    b = _tier_series(before, which="before", id_col=id_col, column=tier_col)
+    a = _tier_series(after, which="after", id_col=id_col, column=tier_col)
     cats = list(b.cat.categories)
     if list(a.cat.categories) != cats:
         msg = (
             f"tier_migration: before and after must use the same tiers in the same order; got "
             f"{cats} and {list(a.cat.categories)}. Label both with the same preset or thresholds."
         )
-        raise SchemaError(msg, column=column)
+        raise SchemaError(msg, column=tier_col)
     k = len(cats)
     joined = pd.DataFrame({"b": b.cat.codes}).join(pd.DataFrame({"a": a.cat.codes}), how="outer")
     bc = joined["b"].fillna(k).to_numpy(dtype="int64")  # k = new (absent before)

@@ -273,7 +273,7 @@ def test_no_mutation(customers):
     g = kq.dunbar_groups(customers, by="seg", features=FEATURES, money=["aum"])
     kq.dunbar_dispersion(customers, g, features=FEATURES, money=["aum"])
     layers = kq.relationship_layers(customers)
-    kq.layer_funnel(customers, layers=layers, by="seg")
+    kq.layer_funnel(customers, layer_col=layers, by="seg")
     pd.testing.assert_frame_equal(customers, before)
     prof = pd.DataFrame({"z_aum": [1.0, -1.0]})
     prof_before = prof.copy()
@@ -351,7 +351,7 @@ def test_layers_bad_input():
 
 def test_funnel_counts_add_up(customers):
     lay = kq.relationship_layers(customers)
-    f = kq.layer_funnel(customers, layers=lay, by="seg")
+    f = kq.layer_funnel(customers, layer_col=lay, by="seg")
     assert list(f.columns) == ["seg", "layer", "customers", "reached", "share_reached",
                                "conversion"]
     assert len(f) == 3 * 4
@@ -375,9 +375,9 @@ def test_funnel_counts_add_up(customers):
 def test_funnel_bad_input(customers):
     lay = kq.relationship_layers(customers)
     with pytest.raises(ParameterError, match="not one of"):
-        kq.layer_funnel(customers, layers=lay.astype(str).replace("none", "zero"))
+        kq.layer_funnel(customers, layer_col=lay.astype(str).replace("none", "zero"))
     with pytest.raises(ParameterError, match="index does not match"):
-        kq.layer_funnel(customers, layers=lay.iloc[:10])
+        kq.layer_funnel(customers, layer_col=lay.iloc[:10])
     with pytest.raises(SchemaError, match=r"missing column\(s\) 'layer'"):
         kq.layer_funnel(customers)
 
@@ -450,7 +450,7 @@ def test_plots(customers):
     assert kq.plot_group_sizes(g, ax=ax1) is ax1
     assert "outside the band" in ax1.get_title()
     lay = kq.relationship_layers(customers)
-    f = kq.layer_funnel(customers, layers=lay, by="seg")
+    f = kq.layer_funnel(customers, layer_col=lay, by="seg")
     assert kq.plot_layer_funnel(f, hue="seg", ax=ax2) is ax2
     assert len(ax2.get_lines()) == 3
     assert [t.get_text() for t in ax2.get_xticklabels()] == list(kq.LAYER_LABELS)

@@ -83,16 +83,21 @@ def inputs() -> dict[str, Any]:
         "before": before, "after": after, "we": we, "my": my, "pool": pool,
         "bank_raw": bank_raw, "credit_raw": pd.DataFrame(credit), "layers": layers,
         "layered": individuals.assign(layer=layers, seg=labels),
-        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layers=layers, by="seg"),
+        "funnel": kq.layer_funnel(individuals.assign(seg=labels), layer_col=layers, by="seg"),
         "k_scores": kq.choose_k(individuals, pipe, k_range=range(2, 4), sample_size=300,
                                 progress=False),
         "growth": kq.growth_path(1.0, monthly_rate=0.1, months=4, label="g"),
         "sens": kq.size_sensitivity("MYbank", sigmas=[0.8, 1.2]),
         "tolerance": kq.approval_under_tolerance(pool, tolerance=[0.005, 0.01]),
         "decomp": kq.decompose_volume(we, my),
+        "roster": seg[["customer_id"]].join(groups),
     }
     frames = {k: _tag(v) if isinstance(v, pd.DataFrame | pd.Series) else v
               for k, v in frames.items()}
+    frames["activity"] = _tag(kq.make_group_activity(frames["roster"], weeks=8, random_state=0))
+    frames["health"] = _tag(kq.group_health(frames["activity"]))
+    frames["group_weeks"] = _tag(kq.weekly_group_activity(frames["activity"]).join(
+        kq.silent_groups(frames["activity"])["silent"], on="group_id"))
     frames["pipe"] = pipe
     frames["bgnbd"] = kq.BGNBD().fit(weekly)
     return frames
@@ -114,12 +119,13 @@ CALLS: dict[str, Call] = {
     # tiering
     "aum_tiers": lambda f: (kq.aum_tiers, (f["customers"],), {}),
     "contribution": lambda f: (kq.contribution, (f["customers"],), {}),
-    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"column": "contribution"}),
+    "pareto_tiers": lambda f: (kq.pareto_tiers, (f["contrib"],), {"value_col": "contribution"}),
     "concentration": lambda f: (kq.concentration, (f["customers"]["aum"],), {}),
     "rfm": lambda f: (kq.rfm, (f["tx"],), {}),
     "rfm_scores": lambda f: (kq.rfm_scores, (f["rfm"],), {"bins": 3}),
     "rfm_segments": lambda f: (kq.rfm_segments, (f["scores"],), {"bins": 3}),
     "tier_migration": lambda f: (kq.tier_migration, (f["before"], f["after"]), {}),
+    "split_by_kind": lambda f: (kq.split_by_kind, (f["customers"],), {}),
     # potential
     "estimate_wallet": lambda f: (
         kq.estimate_wallet, (f["contrib"],), {"features": ["region", "tenure_months"],
@@ -143,6 +149,7 @@ CALLS: dict[str, Call] = {
     "predict_in_chunks": lambda f: (kq.predict_in_chunks, (f["pipe"], f["individuals"]),
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
+    "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups
@@ -152,9 +159,16 @@ CALLS: dict[str, Call] = {
                                     {"features": FEATURES, "money": MONEY}),
     "layer_criteria": lambda f: (kq.layer_criteria, (f["individuals"],), {}),
     "relationship_layers": lambda f: (kq.relationship_layers, (f["individuals"],), {}),
-    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layers": "layer",
+    "layer_funnel": lambda f: (kq.layer_funnel, (f["layered"],), {"layer_col": "layer",
                                                                   "by": "seg"}),
     "content_needs": lambda f: (kq.content_needs, (f["profile"],), {}),
+    # group health
+    "make_group_activity": lambda f: (kq.make_group_activity, (f["roster"],), {"weeks": 6}),
+    "weekly_group_activity": lambda f: (kq.weekly_group_activity, (f["activity"],), {}),
+    "group_health": lambda f: (kq.group_health, (f["activity"],), {"weeks": (2, 7)}),
+    "silent_groups": lambda f: (kq.silent_groups, (f["activity"],), {}),
+    "content_take_up": lambda f: (kq.content_take_up, (f["health"],), {}),
+    "value_recognition": lambda f: (kq.value_recognition, (f["health"],), {}),
     # lending
     "approval_under_tolerance": lambda f: (kq.approval_under_tolerance, (f["pool"],),
                                            {"tolerance": [0.005, 0.01]}),
@@ -184,6 +198,8 @@ CALLS: dict[str, Call] = {
     "plot_segment_profile": lambda f: (kq.plot_segment_profile, (f["profile"],), {}),
     "plot_group_sizes": lambda f: (kq.plot_group_sizes, (f["groups"],),
                                    {"min_size": 20, "max_size": 60}),
+    "plot_group_activity": lambda f: (kq.plot_group_activity, (f["group_weeks"],), {"n_lines": 3}),
+    "plot_take_up_vs_fit": lambda f: (kq.plot_take_up_vs_fit, (f["health"],), {}),
     "plot_layer_funnel": lambda f: (kq.plot_layer_funnel, (f["funnel"],), {"hue": "seg"}),
     "plot_growth_paths": lambda f: (kq.plot_growth_paths, (f["growth"],), {}),
     "plot_loan_sizes": lambda f: (kq.plot_loan_sizes, (pd.concat([f["we"], f["my"]]),), {}),

@@ -59,7 +59,8 @@ def test_notebook_runs_on_real_data(stem, data, member, tmp_path, monkeypatch):
     monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
     nb = report.execute_notebook(REPO / "notebooks" / f"{stem}.ipynb", params={"DATA": data},
                                  strict=True, setup=SETUP, timeout=600)
-    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    text = "".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "")
+                   for c in nb.cells for o in c.get("outputs", []))
     assert data in text, "the chapter should say which data it ran on"
     assert "not available" not in text, "the real data were in the cache but not used"
 

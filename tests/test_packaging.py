@@ -74,6 +74,29 @@ def test_every_public_name_is_documented_and_importable():
             assert inspect.getdoc(obj), f"kq.{name} has no docstring"
 
 
+def test_top_level_namespace_leaks_nothing():
+    """``kq.__all__`` and ``dir(kq)`` list public names only: no typing helpers, no
+    ``annotations``/``importlib``, no private modules; every module in ``dir`` is documented."""
+    import types
+
+    leaked = {"Any", "annotations", "importlib", "import_module", "_import_module"}
+    assert not leaked & set(kq.__all__)
+    assert not leaked & set(dir(kq))
+    assert not [n for n in kq.__all__ if n.startswith("_")]
+    assert not [n for n in kq.__all__ if isinstance(getattr(kq, n), types.ModuleType)]
+    names = set(dir(kq))
+    assert set(kq.__all__) <= names
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+    modules = sorted(n for n in names - set(kq.__all__) if n != "__version__")
+    assert all(isinstance(getattr(kq, n), types.ModuleType) for n in modules), modules
+    documented = inspect.getdoc(kq)
+    assert all(f"``{n}``" in documented for n in modules), modules
+    for name in kq.__all__:  # each public object is defined inside kequn, not re-exported
+        obj = getattr(kq, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert obj.__module__.startswith("kequn_lib"), (name, obj.__module__)
+
+
 def test_no_machine_paths_in_tracked_files():
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")

@@ -403,8 +403,8 @@ def test_wallet_on_synthetic_bank():
         ({"features": ["age", "age"]}, ParameterError, "features repeat"),
         ({"features": ["age", 3]}, ParameterError, "must be strings"),
         ({"features": ["age", "income"]}, SchemaError, "missing column"),
-        ({"target": "true_wallet"}, ParameterError, "ground truth"),
-        ({"target": "balance"}, SchemaError, "missing column"),
+        ({"target_col": "true_wallet"}, ParameterError, "ground truth"),
+        ({"target_col": "balance"}, SchemaError, "missing column"),
         ({"quantile": 0.0}, ParameterError, "quantile must be in"),
         ({"quantile": 1.0}, ParameterError, "quantile must be in"),
         ({"quantile": 1.5}, ParameterError, "quantile must be in"),
@@ -517,7 +517,7 @@ def test_value_matrix_summary_keeps_empty_quadrants():
         (lambda d: d.iloc[:0], {}, SchemaError, "empty"),
         (lambda d: d, {"quantile": 1.0}, ParameterError, "quantile must be in"),
         (lambda d: d, {"contribution_cut": np.inf}, ParameterError, "finite number"),
-        (lambda d: d, {"potential": "wallet"}, SchemaError, "missing column"),
+        (lambda d: d, {"potential_col": "wallet"}, SchemaError, "missing column"),
     ],
 )
 def test_value_matrix_bad_input(valued, change, kwargs, exc, fragment):

@@ -1,6 +1,6 @@
-"""Tests of kequn_lib.scale: Parquet larger than memory, Dask DataFrames, clustering at scale.
-
-The Parquet and Dask results are compared with the in-memory pandas path of the same function.
+"""Tests of the engines (kequn_lib.backends): Parquet on DuckDB, Dask DataFrames, clustering at
+scale. The Parquet and Dask results are compared with the in-memory pandas path of the same
+function; tests/test_backends.py runs the full behaviour matrix.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import kequn_lib as kq
-from kequn_lib import scale
+from kequn_lib import backends
+from kequn_lib.backends import _duckdb
 from kequn_lib.errors import KequnError, ParameterError, SchemaError
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
@@ -70,7 +71,7 @@ def _by_id(result: pd.Series | pd.DataFrame, ids: pd.Series):
 
 
 def test_open_parquet_counts_rows_of_every_file(log_glob, log) -> None:
-    dataset = scale.open_parquet(log_glob, columns=["amount"])
+    dataset = kq.open_parquet(log_glob, columns=["amount"])
     assert dataset.count_rows() == len(log)
     assert len(dataset.files) == 4
 
@@ -81,8 +82,8 @@ def test_not_parquet_path_is_a_parameter_error() -> None:
 
 
 def test_dask_detection_only_for_dask_objects() -> None:
-    assert not scale._is_dask(pd.DataFrame())
-    assert not scale._is_dask("x.parquet")
+    assert not backends.is_dask(pd.DataFrame())
+    assert not backends.is_dask("x.parquet")
 
 
 # --- RFM over Parquet ----------------------------------------------------------------------------
@@ -96,10 +97,25 @@ def test_rfm_parquet_glob_equals_pandas(log_glob, log, kwargs) -> None:
     pd.testing.assert_frame_equal(kq.rfm(log_glob, **kwargs), expected, **TOL)
 
 
-def test_rfm_parquet_spilled_buckets_equal_pandas(log_glob, log) -> None:
-    # tiny batches and buckets force the hash-partitioned spill path
-    got = scale._rfm_parquet(log_glob, bucket_rows=2_000, batch_rows=1_500)
+def test_rfm_parquet_spills_under_a_small_memory_limit(log_glob, log, tmp_path) -> None:
+    spill = tmp_path / "spill"
+    with kq.duckdb_options(memory_limit="64MB", temp_directory=spill, threads=1):
+        got = kq.rfm(log_glob)
     pd.testing.assert_frame_equal(got, kq.rfm(log), **TOL)
+
+
+def test_duckdb_settings_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("KEQUN_DUCKDB_MEMORY_LIMIT", "123MB")
+    monkeypatch.setenv("KEQUN_DUCKDB_THREADS", "1")
+    with _duckdb.connect() as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    assert limit.startswith(("117", "123")) and int(threads) == 1
+    with kq.duckdb_options(threads=2), _duckdb.connect() as con:
+        assert int(con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2
+    with pytest.raises(ParameterError, match="threads"):
+        with kq.duckdb_options(threads=0):
+            pass
 
 
 def test_rfm_parquet_folder_path_string_ids_and_dates(tmp_path, log) -> None:
@@ -114,18 +130,21 @@ def test_rfm_parquet_folder_path_string_ids_and_dates(tmp_path, log) -> None:
     assert got.index.name == "customer_id"
 
 
-def test_rfm_parquet_all_late_gives_empty_table(log_glob) -> None:
-    out = kq.rfm(log_glob, observation_end="2000-01-01")
-    assert out.empty
-    assert list(out.columns) == ["frequency", "recency", "T", "monetary_value"]
+def test_rfm_parquet_all_late_is_the_pandas_error(log_glob, log) -> None:
+    with pytest.raises(ParameterError, match="before every transaction") as pandas_err:
+        kq.rfm(log, observation_end="2000-01-01")
+    with pytest.raises(ParameterError) as parquet_err:
+        kq.rfm(log_glob, observation_end="2000-01-01")
+    assert str(parquet_err.value) == str(pandas_err.value)
 
 
-def test_rfm_parquet_bad_amount_names_file(tmp_path, log) -> None:
+def test_rfm_parquet_bad_amount_names_the_row_across_files(tmp_path, log) -> None:
     bad = log.copy()
     bad.loc[len(bad) - 3, "amount"] = np.nan
     _write_parts(bad, tmp_path / "bad", 2)
-    with pytest.raises(SchemaError, match=r"'amount'.*part-01\.parquet"):
+    with pytest.raises(SchemaError, match=rf"'amount'.*index \[{len(bad) - 3}\]") as err:
         kq.rfm(str(tmp_path / "bad" / "*.parquet"))
+    assert err.value.rows == [len(bad) - 3]
 
 
 # --- bad Parquet sources fail before any row is read ----------------------------------------------
@@ -136,7 +155,7 @@ def no_scan(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("rows were read before the input was validated")
 
-    monkeypatch.setattr(scale, "_frames", boom)
+    monkeypatch.setattr(_duckdb, "connect", boom)
 
 
 def test_empty_glob_is_an_error(tmp_path, no_scan) -> None:
@@ -184,10 +203,10 @@ def test_bad_parameters_fail_before_reading(log_glob, table_dir, no_scan) -> Non
         kq.aum_tiers(table_dir, preset="nope")
     with pytest.raises(ParameterError, match="ContributionModel"):
         kq.contribution(table_dir, model="cheap")
-    with pytest.raises(ParameterError, match="column="):
+    with pytest.raises(ParameterError, match="value_col="):
         kq.pareto_tiers(table_dir)
     with pytest.raises(ParameterError, match="cuts"):
-        kq.pareto_tiers(table_dir, column="aum", cuts=(0.9, 0.5))
+        kq.pareto_tiers(table_dir, value_col="aum", cuts=(0.9, 0.5))
 
 
 # --- tiering over Parquet ------------------------------------------------------------------------
@@ -225,7 +244,7 @@ def test_contribution_parquet_missing_zero(tmp_path, table) -> None:
 
 
 def test_pareto_parquet_equals_pandas(table_dir, table) -> None:
-    got = kq.pareto_tiers(table_dir, column="aum")
+    got = kq.pareto_tiers(table_dir, value_col="aum")
     expected = _by_id(kq.pareto_tiers(table["aum"]), table["customer_id"])
     pd.testing.assert_series_equal(got, expected)
 
@@ -243,20 +262,20 @@ def test_pareto_parquet_equals_pandas(table_dir, table) -> None:
 def test_pareto_parquet_edge_values(tmp_path, values) -> None:
     frame = pd.DataFrame({"v": values})
     _write_parts(frame, tmp_path / "v", 2)
-    got = kq.pareto_tiers(tmp_path / "v", column="v", cuts=(0.5, 0.8, 0.95))
+    got = kq.pareto_tiers(tmp_path / "v", value_col="v", cuts=(0.5, 0.8, 0.95))
     expected = kq.pareto_tiers(frame["v"], cuts=(0.5, 0.8, 0.95))
     pd.testing.assert_series_equal(got, expected)
 
 
 def test_pareto_pandas_frame_with_column(table) -> None:
-    got = kq.pareto_tiers(table, column="aum")
+    got = kq.pareto_tiers(table, value_col="aum")
     pd.testing.assert_series_equal(got, kq.pareto_tiers(table["aum"]))
 
 
 def test_parquet_files_are_not_modified(table_dir) -> None:
     before = {p.name: p.read_bytes() for p in table_dir.iterdir()}
     kq.contribution(table_dir)
-    kq.pareto_tiers(table_dir, column="aum")
+    kq.pareto_tiers(table_dir, value_col="aum")
     assert {p.name: p.read_bytes() for p in table_dir.iterdir()} == before
 
 
@@ -294,13 +313,13 @@ def test_rfm_dask_equals_pandas(client, log, kwargs) -> None:
 def test_tiering_dask_equals_pandas(client, table) -> None:
     ddf = _dd().from_pandas(table, npartitions=4)
     tiers = kq.aum_tiers(ddf)
-    assert scale._is_dask(tiers)
+    assert backends.is_dask(tiers)
     pd.testing.assert_series_equal(tiers.compute(), kq.aum_tiers(table))
     pd.testing.assert_frame_equal(
         kq.contribution(ddf).compute(), kq.contribution(table), **TOL
     )
     pd.testing.assert_series_equal(
-        kq.pareto_tiers(ddf, column="aum").compute(), kq.pareto_tiers(table["aum"])
+        kq.pareto_tiers(ddf, value_col="aum").compute(), kq.pareto_tiers(table["aum"])
     )
     pd.testing.assert_series_equal(
         kq.pareto_tiers(ddf["aum"], cuts=(0.5, 0.9)).compute(),
@@ -319,9 +338,9 @@ def test_dask_missing_column_fails_before_work(client, log, table) -> None:
     with pytest.raises(SchemaError, match="missing column"):
         kq.contribution(cdf.drop(columns=["loan_balance"]))
     with pytest.raises(SchemaError, match="missing column"):
-        kq.aum_tiers(cdf, column="balance")
+        kq.aum_tiers(cdf, aum_col="balance")
     with pytest.raises(SchemaError, match="missing column"):
-        kq.pareto_tiers(cdf, column="value")
+        kq.pareto_tiers(cdf, value_col="value")
     with pytest.raises(SchemaError, match="'amount' must be numeric"):
         kq.rfm(ddf.assign(amount=ddf["channel"]))
 
@@ -347,8 +366,8 @@ def test_dask_input_is_not_modified(client, table) -> None:
 
 def test_sample_partitions_is_stratified_and_reproducible(client, customers) -> None:
     ddf = _dd().from_pandas(customers, npartitions=4)
-    a = scale.sample_partitions(ddf, n=300, stratify="customer_kind", random_state=3)
-    b = scale.sample_partitions(ddf, n=300, stratify="customer_kind", random_state=3)
+    a = kq.sample_partitions(ddf, n=300, stratify="customer_kind", random_state=3)
+    b = kq.sample_partitions(ddf, n=300, stratify="customer_kind", random_state=3)
     pd.testing.assert_frame_equal(a, b)
     share = customers["customer_kind"].value_counts(normalize=True)
     expected = (share * 300).round().astype(int).sort_index()
@@ -362,9 +381,9 @@ def test_fit_on_partitions_then_predict_partitions(client, customers) -> None:
     ddf = _dd().from_pandas(customers, npartitions=4)
     pipe = kq.segment_pipeline(numeric=["aum", "products_held", "app_logins_90d"], n_clusters=3,
                                random_state=0)
-    fitted = scale.fit_on_partitions(ddf, pipe, sample_size=800, stratify="region", random_state=0)
-    labels = scale.predict_partitions(fitted, ddf)
-    assert scale._is_dask(labels)
+    fitted = kq.fit_on_partitions(ddf, pipe, sample_size=800, stratify="region", random_state=0)
+    labels = kq.predict_partitions(fitted, ddf)
+    assert backends.is_dask(labels)
     got = labels.compute()
     pd.testing.assert_series_equal(got, fitted.predict(customers), check_dtype=False)
     assert got.name == "segment" and got.nunique() == 3
@@ -374,11 +393,11 @@ def test_predict_partitions_bad_inputs(client, customers) -> None:
     ddf = _dd().from_pandas(customers, npartitions=2)
     pipe = kq.segment_pipeline(numeric=["aum", "products_held"], n_clusters=2)
     with pytest.raises(ParameterError, match="not fitted"):
-        scale.predict_partitions(pipe, ddf)
+        kq.predict_partitions(pipe, ddf)
     fitted = pipe.fit(customers.head(200))
     with pytest.raises(SchemaError, match="missing column.*'products_held'"):
-        scale.predict_partitions(fitted, ddf.drop(columns=["products_held"]))
+        kq.predict_partitions(fitted, ddf.drop(columns=["products_held"]))
     with pytest.raises(ParameterError, match="Dask DataFrame"):
-        scale.predict_partitions(fitted, customers)
+        kq.predict_partitions(fitted, customers)
     with pytest.raises(SchemaError, match="missing column"):
-        scale.sample_partitions(ddf, n=10, stratify="segment_of_nowhere")
+        kq.sample_partitions(ddf, n=10, stratify="segment_of_nowhere")

@@ -54,3 +54,25 @@ def test_plot_functions_return_axes(customers):
     assert kq.plot_lorenz(customers, x="aum", hue="bank", ax=axes[3]) is axes[3]
     with pytest.raises(kq.SchemaError, match="missing column.*'segment'"):
         kq.plot_mix(customers, x="bank", hue="segment")
+
+
+def test_no_cjk_font_anywhere_gives_the_kequn_message(monkeypatch):
+    """A machine with no CJK system font and without the bundled font package gets the
+    KequnError that says what to install, not an ImportError from inside kequn."""
+    import sys
+
+    from matplotlib import font_manager
+
+    from kequn_lib.plots import _theme
+
+    no_cjk = [f for f in font_manager.fontManager.ttflist
+              if f.name not in _theme._SYSTEM_CJK_FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)  # import raises ImportError
+    _theme.cjk_font.cache_clear()
+    try:
+        with pytest.raises(kq.KequnError, match="No CJK font found: install the package "
+                           "'pylopdf-fonts-zh-cn'"):
+            kq.use_theme()
+    finally:
+        _theme.cjk_font.cache_clear()

@@ -160,7 +160,7 @@ def test_aum_tiers_bad_aum_names_column_and_row(customers, value, fragment):
 
 def test_aum_tiers_missing_column_lists_present(customers):
     with pytest.raises(SchemaError, match=r"missing column.*'balance'.*The table has"):
-        kq.aum_tiers(customers, column="balance")
+        kq.aum_tiers(customers, aum_col="balance")
 
 
 def test_aum_tiers_unknown_preset():
@@ -546,3 +546,71 @@ def test_plots_return_axes_with_labels(log):
     with pytest.raises(SchemaError, match="'quadrant_zh'"):
         kq.plot_value_matrix(table.drop(columns="quadrant_zh"))
     plt.close("all")
+
+
+# --- individuals and corporates ------------------------------------------------------------------
+
+
+def _mixed() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"customer_id": [1, 2, 3, 4], "aum": [2e4, 9e6, 7e6, 3e5],
+         "customer_kind": pd.Categorical(["individual", "corporate", "individual", "corporate"])},
+        index=[40, 30, 20, 10],
+    )
+
+
+def test_aum_tiers_warns_when_individuals_and_corporates_share_a_ladder():
+    with pytest.warns(kq.MixedKindsWarning, match=r"2 individuals and 2 corporates.*split_by_kind"):
+        kq.aum_tiers(_mixed())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kq.aum_tiers(_mixed(), kind_col=None)
+        kq.aum_tiers(_mixed().query("customer_kind == 'individual'"))
+        kq.aum_tiers(_mixed().drop(columns="customer_kind"))
+
+
+def test_split_by_kind_keeps_rows_index_and_puts_private_banking_on_individuals_only():
+    data = _mixed()
+    before = data.copy()
+    parts = kq.split_by_kind(data)
+    assert list(parts) == ["individual", "corporate"]
+    assert parts["individual"].index.tolist() == [40, 20]
+    assert parts["corporate"].index.tolist() == [30, 10]
+    pd.testing.assert_frame_equal(data, before)
+    parts["individual"].loc[40, "aum"] = -1.0  # a copy: the caller's frame is untouched
+    assert data.loc[40, "aum"] == 2e4
+    ind = kq.aum_tiers(kq.split_by_kind(data)["individual"])
+    assert ind.tolist() == ["大众", "私人银行"]
+    corp = kq.aum_tiers(parts["corporate"], preset="corporate", labels="en")
+    assert corp.tolist() == ["growth", "basic"]
+    assert list(corp.cat.categories) == ["basic", "growth", "key", "strategic"]
+
+
+def test_split_by_kind_on_a_synthetic_bank_gives_no_corporate_private_banking():
+    bank = kq.make_customers(n=3_000, random_state=1)
+    with pytest.warns(kq.MixedKindsWarning):
+        mixed = kq.aum_tiers(bank)
+    corporate_pb = (mixed == "私人银行") & (bank["customer_kind"] == "corporate")
+    assert corporate_pb.any(), "the mixed ladder puts firms in private banking"
+    parts = kq.split_by_kind(bank)
+    assert sum(len(p) for p in parts.values()) == len(bank)
+    assert (parts["corporate"]["customer_kind"] == "corporate").all()
+    tiers = kq.aum_tiers(parts["individual"])
+    assert tiers.index.equals(parts["individual"].index)
+
+
+def test_split_by_kind_missing_column_and_missing_values():
+    table = _mixed().drop(columns="customer_kind")
+    with pytest.raises(SchemaError, match=r"'customer_kind' is missing.*assume='individual'"):
+        kq.split_by_kind(table)
+    parts = kq.split_by_kind(table, assume="individual")
+    assert list(parts) == ["individual"] and len(parts["individual"]) == 4
+    holes = _mixed().astype({"customer_kind": object})
+    holes.loc[20, "customer_kind"] = None
+    with pytest.raises(SchemaError, match=r"1 missing value.*\[20\]"):
+        kq.split_by_kind(holes)
+    assert kq.split_by_kind(_mixed().iloc[:0]) == {}
+    with pytest.raises(KequnError, match="DataFrame"):
+        kq.split_by_kind([1, 2])

@@ -110,3 +110,50 @@ def test_renamed_keywords_warns_and_forwards():
         assert f(None) == "v"
     with pytest.raises(ParameterError, match="pass only value_col="):
         f(None, column="x", value_col="y")
+
+
+def test_renamed_keywords_across_the_api():
+    """Every deprecated column keyword maps to a ``*_col`` keyword of the function's signature,
+    and the old name is gone from the signature."""
+    import inspect
+
+    seen = {}
+    for name in kq.__all__:
+        obj = getattr(kq, name)
+        renames = getattr(obj, "__renamed_keywords__", None)
+        if renames:
+            params = inspect.signature(obj).parameters
+            for old, new in renames.items():
+                assert new.endswith("_col") and new in params and old not in params, (name, old)
+            seen[name] = renames
+    assert {"aum_tiers", "pareto_tiers", "tier_migration", "estimate_wallet", "value_matrix",
+            "value_matrix_summary", "layer_funnel", "plot_tier_distribution", "plot_rfm",
+            "plot_segment_profile"} <= set(seen)
+
+
+def test_old_column_keywords_still_work_with_a_future_warning():
+    df = pd.DataFrame({"customer_id": [1, 2, 3], "balance": [1_000.0, 80_000.0, 7e6],
+                       "c": [5.0, 1.0, 9.0], "p": [0.0, 3.0, 1.0]})
+    with pytest.warns(FutureWarning, match="use aum_col= instead"):
+        old = kq.aum_tiers(df, column="balance")
+    pd.testing.assert_series_equal(old, kq.aum_tiers(df, aum_col="balance"))
+    with pytest.warns(FutureWarning, match="use value_col= instead"):
+        old = kq.pareto_tiers(df, column="balance")
+    pd.testing.assert_series_equal(old, kq.pareto_tiers(df, value_col="balance"))
+    with pytest.warns(FutureWarning, match="use contribution_col= instead"):
+        old = kq.value_matrix(df, contribution="c", potential_col="p")
+    new = kq.value_matrix(df, contribution_col="c", potential_col="p")
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.raises(ParameterError, match="got both contribution= .* only contribution_col"):
+        kq.value_matrix(df, contribution="c", contribution_col="c", potential_col="p")
+
+
+def test_warnings_point_at_the_callers_line():
+    """Warnings raised deep inside kequn (and through the renamed-keyword wrapper) name the
+    user's file, not a kequn module."""
+    df = pd.DataFrame({"customer_id": [1, 2], "aum": [1e3, 1e7],
+                       "customer_kind": ["individual", "corporate"]})
+    with pytest.warns(Warning) as seen:
+        kq.aum_tiers(df, column="aum")
+    assert {w.category.__name__ for w in seen} >= {"FutureWarning", "MixedKindsWarning"}
+    assert {w.filename for w in seen} == {__file__}

@@ -13,17 +13,19 @@ helpers a segmentation study needs:
 * :func:`profile_segments`: size, share, medians, z-scores and a generated persona name;
 * :func:`compare_partitions`: crosstab, adjusted Rand index and normalised mutual information;
 * :func:`fit_on_sample` and :func:`predict_in_chunks`: clustering at scale (fit on a stratified
-  sample, label every customer chunk by chunk).
+  sample, label every customer chunk by chunk); :func:`sample_partitions`,
+  :func:`fit_on_partitions` and :func:`predict_partitions` do the same on a Dask DataFrame.
 
 Missing values are imputed (median for numbers, an explicit "missing" level for categories)
 rather than refused: corporate customers have no age or education, and dropping them silently
-would be worse. Columns named ``customer_id``, ``id``, ``*_id`` and ``true_*`` are never used.
+would be worse. Without column lists, :func:`choose_features` decides which columns are
+features (never ids, labels, campaign outcome or contact columns, nor ``true_*`` ground truth).
 """
 
-# Besides the public names, private ones stay importable from here: kequn_lib.scale imports
-# _require_fitted_predictor, pipelines pickled before the split refer to
-# kequn_lib.clustering._DefaultColumns and _as_object, and the constants were attributes of
-# the former single-file module.
+# Besides the public names, private ones stay importable from here: pipelines pickled before
+# the split refer to kequn_lib.clustering._DefaultColumns and _as_object, and the constants
+# were attributes of the former single-file module.
+from ._features import choose_features
 from ._pipeline import (
     ALGORITHMS,
     DEFAULT_EXCLUDE,  # noqa: F401
@@ -42,8 +44,11 @@ from ._profiles import (
 )
 from ._scale import (
     _require_fitted_predictor,  # noqa: F401
+    fit_on_partitions,
     fit_on_sample,
     predict_in_chunks,
+    predict_partitions,
+    sample_partitions,
 )
 from ._selection import (
     RULES,  # noqa: F401
@@ -61,11 +66,15 @@ __all__ = [
     "SegmentPipeline",
     "SegmentPreparer",
     "StabilityResult",
+    "choose_features",
     "choose_k",
     "compare_partitions",
+    "fit_on_partitions",
     "fit_on_sample",
     "predict_in_chunks",
+    "predict_partitions",
     "profile_segments",
+    "sample_partitions",
     "segment_pipeline",
     "stability",
 ]

@@ -29,7 +29,14 @@ from .._validation import (
     sklearn_random_state,
 )
 from ..errors import ParameterError, SchemaError
-from ..schema import MONEY_COLUMNS
+from ._features import (  # the constants stay attributes of this module for old imports
+    DEFAULT_EXCLUDE,  # noqa: F401
+    DEFAULT_MONEY,  # noqa: F401
+    MAX_DEFAULT_LEVELS,  # noqa: F401
+    _auto_columns,
+    _is_constant,
+    _is_numberlike,  # noqa: F401
+)
 
 # Records keep the logger name of the former single-file module.
 log = logging.getLogger(__package__)
@@ -45,84 +52,35 @@ ALGORITHMS: dict[str, str] = {
 
 #: Largest table Ward clustering accepts (its distance matrix grows with the square of the rows).
 WARD_MAX_ROWS = 20_000
-#: Categorical columns with more levels than this are left out of the default selection.
-MAX_DEFAULT_LEVELS = 30
-#: Default money columns (log1p then scaled): the data dictionary's money, never ``true_*``.
-DEFAULT_MONEY = tuple(c for c in MONEY_COLUMNS if not c.startswith("true_"))
-#: Columns the default selection leaves out besides ids and ``true_*``: the bank a customer
-#: belongs to is an institution, not a trait or a behaviour of the customer.
-DEFAULT_EXCLUDE = ("bank",)
-
 _RandomState = int | np.random.Generator | None
 
 
 # --- column selection -------------------------------------------------------------------------
 
 
-def _is_id_or_truth(name: Any) -> bool:
-    s = str(name).lower()
-    return s in {"customer_id", "id"} or s.endswith("_id") or s.startswith("true_")
-
-
-def _is_numberlike(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-
-
-def _is_constant(s: pd.Series) -> bool:
-    """True when ``s`` has at most one distinct non-missing value (min == max for numbers)."""
-    if _is_numberlike(s):
-        arr = s.to_numpy(dtype="float64", na_value=np.nan)
-        arr = arr[~np.isnan(arr)]
-        return arr.size == 0 or bool(arr.min() == arr.max())
-    return s.nunique(dropna=True) <= 1
-
-
-def _default_columns(data: pd.DataFrame, *, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
-    """Pick the money, numeric and categorical columns of a customer table (used at fit time)."""
-    exclude = set(exclude) | set(DEFAULT_EXCLUDE)
-    picked: dict[str, list[str]] = {"money": [], "numeric": [], "categorical": []}
-    skipped = []
-    for col in data.columns:
-        if col in exclude or _is_id_or_truth(col):
-            continue
-        s = data[col]
-        if _is_constant(s):
-            skipped.append(col)
-            continue
-        if _is_numberlike(s):
-            kind = "money" if col in DEFAULT_MONEY else "numeric"
-            picked[kind].append(col)
-        elif isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s):
-            if s.nunique(dropna=True) <= MAX_DEFAULT_LEVELS:
-                picked["categorical"].append(col)
-            else:
-                skipped.append(col)
-    if skipped:
-        log.info("default selection skipped constant or high-cardinality columns: %s", skipped)
-    return picked
-
-
 class _DefaultColumns:
     """Callable column selector for ColumnTransformer: the default columns of one kind."""
 
-    def __init__(self, kind: str, exclude: Sequence[str] = ()):
+    def __init__(self, kind: str, exclude: Sequence[str] = (), target: Sequence[str] = ()):
         self.kind = kind
         self.exclude = tuple(exclude)
+        self.target = tuple(target)
+
+    def _key(self) -> tuple:
+        return (self.kind, self.exclude, getattr(self, "target", ()))
 
     def __call__(self, X: pd.DataFrame) -> list[str]:
-        return _default_columns(X, exclude=self.exclude)[self.kind]
+        return _auto_columns(X, exclude=self.exclude, target=getattr(self, "target", ()),
+                             owner="segment_pipeline", log_choice=False)[self.kind]
 
     def __repr__(self) -> str:
         return f"default_columns({self.kind!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _DefaultColumns) and (self.kind, self.exclude) == (
-            other.kind,
-            other.exclude,
-        )
+        return isinstance(other, _DefaultColumns) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.exclude))
+        return hash(self._key())
 
 
 def _as_object(X: Any) -> Any:
@@ -196,6 +154,10 @@ class SegmentPreparer(ColumnTransformer):
     def fit_transform(self, X: Any, y: Any = None, **params: Any) -> np.ndarray:
         self._check_table(X, fitting=True)
         out = super().fit_transform(X, y, **params)
+        if log.isEnabledFor(logging.INFO):
+            chosen = {name: list(cols) for name, _t, cols in self.transformers_
+                      if name != "remainder" and len(cols)}
+            log.info("segment_pipeline: features used %s", chosen)
         if out.shape[1] == 0:
             msg = (
                 "segment_pipeline: no usable feature columns. The default selection found no "
@@ -383,6 +345,8 @@ def segment_pipeline(
     algorithm: str = "kmeans",
     n_clusters: int = 6,
     random_state: _RandomState = 0,
+    exclude: Sequence[str] | str | None = None,
+    target: Sequence[str] | str | None = None,
     **params: Any,
 ) -> SegmentPipeline:
     """Build a customer segmentation as a scikit-learn Pipeline (prepare, then cluster).
@@ -408,6 +372,11 @@ def segment_pipeline(
         finds its own number and labels noise ``-1``).
     random_state : int, numpy Generator or None, default=0
         Seed of the estimator; the same seed gives identical labels.
+    exclude : str or list of str, optional
+        Columns the automatic choice must also leave out (only without column lists).
+    target : str or list of str, optional
+        The outcome under study (e.g. ``"subscribed_term_deposit"``); never a feature (only
+        without column lists; named columns are used exactly as given).
     **params
         Extra parameters of the estimator, e.g. ``n_init=1`` or ``min_cluster_size=200``.
 
@@ -435,11 +404,14 @@ def segment_pipeline(
     Notes
     -----
     Column defaults. If all three column lists are omitted they are picked from the table when
-    the pipeline is fitted: the data dictionary's money columns (``aum``, ``deposit_balance``,
-    ``wealth_balance``, ``loan_balance``, ``fx_volume_12m``, ``fee_income_12m``) as money; other
-    number and boolean columns as numeric; category and text columns with at most 30 levels as
-    categorical. Ids (``customer_id``, ``id``, ``*_id``), ``true_*`` ground truth, ``bank`` (an
-    institution, not a customer trait) and constant columns are left out. If any list is given,
+    the pipeline is fitted, by the rule of :func:`choose_features`: the data dictionary's money
+    columns (``aum``, ``deposit_balance``, ``wealth_balance``, ``loan_balance``,
+    ``fx_volume_12m``, ``fee_income_12m``) as money; other number and boolean columns as
+    numeric; category and text columns with at most 30 levels as categorical. Ids (named like an
+    id or unique per row), labels (two-valued outcome columns, ``target=``), campaign contact
+    and outcome columns, ``true_*`` ground truth, ``bank`` (an institution, not a customer
+    trait), ``exclude=`` and constant columns are left out. The columns used are logged (INFO)
+    and given by ``pipe.named_steps["prepare"].get_feature_names_out()``. If any list is given,
     the omitted lists are empty: the pipeline uses exactly the columns named.
 
     Missing values are imputed rather than refused, because corporate customers legitimately
@@ -467,8 +439,17 @@ def segment_pipeline(
     lists = {k: _columns_arg(v, k) for k, v in
              {"numeric": numeric, "categorical": categorical, "money": money}.items()}
     if all(v is None for v in lists.values()):
-        cols = {k: _DefaultColumns(k) for k in lists}
+        excl = tuple(_columns_arg(exclude, "exclude") or [])
+        tgt = tuple(_columns_arg(target, "target") or [])
+        cols = {k: _DefaultColumns(k, excl, tgt) for k in lists}
     else:
+        if exclude is not None or target is not None:
+            msg = (
+                f"{owner}: exclude= and target= refine the automatic column choice, but column "
+                "lists were given and are used exactly. Leave the columns out of the lists, or "
+                "drop the lists to let the rule choose."
+            )
+            raise ParameterError(msg)
         cols = {k: (v or []) for k, v in lists.items()}
         named = [c for v in cols.values() for c in v]
         dup = sorted({c for c in named if named.count(c) > 1})

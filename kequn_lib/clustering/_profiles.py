@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import fmt_values, require_columns, require_frame, require_numeric
-from ..errors import SchemaError
-from ._pipeline import DEFAULT_MONEY, _columns_arg, _is_id_or_truth, _is_numberlike
+from ..errors import ParameterError, SchemaError
+from ._features import DEFAULT_MONEY, _auto_columns
+from ._pipeline import _columns_arg
 
 # --- profiles and personas ----------------------------------------------------------------------
 
@@ -60,22 +61,78 @@ def _generic_terms(feat: str) -> tuple[str, str, str, str, str]:
     return feat, f"{name}高", f"high {name}", f"{name}低", f"low {name}"
 
 
-def _persona(z: pd.Series, *, max_terms: int = 2) -> str:
+_Terms = tuple[str, str, str, str, str]
+
+
+def _check_lexicon(lexicon: Any, owner: str) -> dict[str, _Terms]:
+    """``{column: (family, zh high, en high, zh low, en low)}`` from the user's ``lexicon=``."""
+    if lexicon is None:
+        return {}
+    if not isinstance(lexicon, dict):
+        msg = (f"{owner}: lexicon= must be a dict {{column: (zh when high, en when high, zh when "
+               f"low, en when low)}}, got {type(lexicon).__name__}.")
+        raise ParameterError(msg)
+    out = {}
+    for col, terms in lexicon.items():
+        ok = isinstance(terms, tuple | list) and len(terms) in (4, 5) and all(
+            isinstance(t, str) and t for t in terms)
+        if not ok:
+            msg = (
+                f"{owner}: lexicon[{col!r}] must be 4 non-empty strings (zh when high, en when "
+                "high, zh when low, en when low), optionally preceded by a family name; got "
+                f"{terms!r}. Example: {{'salary': ('高收入', 'high income', '低收入', "
+                "'low income')}."
+            )
+            raise ParameterError(msg)
+        out[col] = tuple(terms) if len(terms) == 5 else (str(col), *terms)
+    return out
+
+
+def _persona_terms(z: pd.Series, lexicon: dict[str, _Terms]) -> list[tuple[str, str]]:
+    """Every (zh, en) term of a segment with |z| >= PERSONA_MIN_Z, largest first, one per
+    family."""
     order = z.abs().sort_values(ascending=False, kind="stable")
-    zh, en, families = [], [], set()
+    terms, families = [], set()
     for feat in order.index:
         val = z[feat]
-        if len(zh) >= max_terms or not abs(val) >= PERSONA_MIN_Z:
+        if not abs(val) >= PERSONA_MIN_Z:
             break
-        family, hz, he, lz, le = _LEXICON.get(feat) or _generic_terms(str(feat))
+        family, hz, he, lz, le = (lexicon.get(feat) or _LEXICON.get(feat)
+                                  or _generic_terms(str(feat)))
         if family in families:
             continue
         families.add(family)
-        zh.append(hz if val > 0 else lz)
-        en.append(he if val > 0 else le)
-    if not zh:
+        terms.append((hz, he) if val > 0 else (lz, le))
+    return terms
+
+
+def _name(terms: list[tuple[str, str]]) -> str:
+    if not terms:
         return "大众均衡 / mass, balanced"
-    return f"{'·'.join(zh)} / {', '.join(en)}"
+    return f"{'·'.join(t[0] for t in terms)} / {', '.join(t[1] for t in terms)}"
+
+
+def _persona(z: pd.Series, *, max_terms: int = 2) -> str:
+    return _name(_persona_terms(z, {})[:max_terms])
+
+
+def _unique_personas(z: pd.DataFrame, lexicon: dict[str, _Terms], max_terms: int = 2
+                     ) -> list[str]:
+    """One persona per segment, unique within the run: segments that would share a name get
+    their next distinguishing term, and a ``#<segment>`` suffix only when none is left."""
+    terms = {s: _persona_terms(z.loc[s], lexicon) for s in z.index}
+    used = {s: min(max_terms, len(t)) for s, t in terms.items()}
+    while True:
+        names = pd.Series({s: _name(terms[s][:used[s]]) for s in z.index})
+        dup = names[names.duplicated(keep=False)]
+        grow = [s for s in dup.index if used[s] < len(terms[s])]
+        if dup.empty or not grow:
+            break
+        for s in grow:
+            used[s] += 1
+    dup = names.duplicated(keep=False)
+    names[dup] = [f"{p} #{s}" for s, p in names[dup].items()]
+    return names.tolist()
 
 
 def profile_segments(
@@ -83,6 +140,9 @@ def profile_segments(
     labels: Any,
     *,
     features: Sequence[str] | None = None,
+    exclude: Sequence[str] | str | None = None,
+    target: Sequence[str] | str | None = None,
+    lexicon: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
     """Describe each segment: size, share, medians, z-scores and a generated persona name.
 
@@ -94,8 +154,16 @@ def profile_segments(
         Segment of each customer: a Series on ``data``'s index (as returned by
         ``pipeline.fit_predict(data)``) or an array of ``len(data)`` labels.
     features : list of str, optional
-        Number or boolean columns to profile. Default: every number and boolean column except
-        ids (``customer_id``, ``id``, ``*_id``) and ``true_*`` ground truth.
+        Number or boolean columns to profile. Default: the number and boolean columns that
+        :func:`choose_features` keeps (no ids, labels, campaign outcome or contact columns,
+        ``true_*`` ground truth), the same rule as :func:`segment_pipeline`.
+    exclude, target : str or list of str, optional
+        Refine the default choice as in :func:`choose_features` (ignored with ``features=``).
+    lexicon : dict, optional
+        Extra persona vocabulary, ``{column: (zh when high, en when high, zh when low, en when
+        low)}`` (optionally with a family name first: columns of one family enter a name at most
+        once), e.g. ``{"salary": ("高收入", "high income", "低收入", "low income")}``. It takes
+        precedence over the built-in words.
 
     Returns
     -------
@@ -123,8 +191,10 @@ def profile_segments(
     millionaires would otherwise decide every segment's name. Missing values are ignored.
     The persona joins the (at most) two features with the largest \\|z\\| of at least 0.5 (an
     assumption), skipping a feature of the same family as one already used (AUM and deposits,
-    say), using a small bilingual lexicon; segments with no such feature are called
-    ``"大众均衡 / mass, balanced"``. Names repeated across segments get a suffix ``" #<label>"``.
+    say), using a small bilingual lexicon (extend it with ``lexicon=``); segments with no such
+    feature are called ``"大众均衡 / mass, balanced"``. Names are unique within a run: segments
+    that would share a name get their next distinguishing feature, and a suffix
+    ``" #<label>"`` only when none is left.
 
     Examples
     --------
@@ -138,6 +208,7 @@ def profile_segments(
     """
     owner = "profile_segments"
     require_frame(data, owner=owner)
+    words = _check_lexicon(lexicon, owner)
     if isinstance(labels, pd.Series):
         if not labels.index.equals(data.index):
             if len(labels) != len(data) or not labels.index.sort_values().equals(
@@ -164,8 +235,8 @@ def profile_segments(
                f"[{fmt_values(rows)}]. Label every customer.")
         raise SchemaError(msg, rows=list(rows))
     if features is None:
-        features = [c for c in data.columns
-                    if not _is_id_or_truth(c) and _is_numberlike(data[c])]
+        picked = _auto_columns(data, exclude=exclude, target=target, owner=owner)
+        features = [*picked["money"], *picked["numeric"]]
         if not features:
             msg = (f"{owner}: data has no number or boolean column to profile; pass features=. "
                    f"The table has: {fmt_values(list(map(str, data.columns)), 30)}.")
@@ -188,9 +259,7 @@ def profile_segments(
     medians = values.groupby(key, sort=True).median()
     size = key.groupby(key, sort=True).size()
     out = pd.DataFrame({"size": size.astype("int64"), "share": size / len(key)})
-    out["persona"] = [_persona(z.loc[s]) for s in out.index]
-    dup = out["persona"].duplicated(keep=False)
-    out.loc[dup, "persona"] = [f"{p} #{s}" for s, p in out.loc[dup, "persona"].items()]
+    out["persona"] = _unique_personas(z.loc[out.index], words)
     out["top_features"] = [
         ", ".join(f"{f} {z.loc[s, f]:+.1f}"
                   for f in z.loc[s].abs().sort_values(ascending=False, kind="stable").index[:3])

@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from . import files, panel, public, sources, synthetic
+from . import activity, files, panel, public, sources, synthetic
+from .activity import *  # noqa: F403
 from .files import *  # noqa: F403
 from .panel import *  # noqa: F403
 from .public import *  # noqa: F403
@@ -18,6 +19,7 @@ __all__ = [
     *sources.__all__,
     *synthetic.__all__,
     *panel.__all__,
+    *activity.__all__,
     *public.__all__,
     *files.__all__,
 ]

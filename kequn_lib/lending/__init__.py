@@ -8,7 +8,9 @@ later public figures in :func:`public_figures`), builds loan-size distributions 
 loan books that honour those rows (:func:`calibrate_loan_sizes`, :func:`simulate_loan_book`,
 :func:`loan_book_checks`), and reasons about the article's claims with small, transparent tools
 (:func:`decompose_volume`, :func:`growth_path`, :func:`compare_books`,
-:func:`approval_under_tolerance`).
+:func:`approval_under_tolerance`). A test on simulated books is no evidence about the banks (the
+difference was put in by assumption); :func:`overdue_power` turns it into what it can say: how
+large a book would reveal a given difference.
 
 Everything the facts do not pin down is an *assumption*: an explicit keyword argument whose default
 comes from :class:`LendingAssumptions` (see :func:`lending_assumptions`).
@@ -36,6 +38,7 @@ from ._facts import (
     public_figures,
 )
 from ._facts import _validate_facts as _validate_facts
+from ._power import OverduePower, overdue_power
 from ._risk import (
     BookComparison,
     approval_under_tolerance,
@@ -49,6 +52,7 @@ __all__ = [
     "BookComparison",
     "LendingAssumptions",
     "LoanSizeModel",
+    "OverduePower",
     "approval_under_tolerance",
     "calibrate_loan_sizes",
     "compare_books",
@@ -58,6 +62,7 @@ __all__ = [
     "lending_facts",
     "loan_book_checks",
     "make_applicant_pool",
+    "overdue_power",
     "public_figures",
     "simulate_loan_book",
     "size_sensitivity",

@@ -43,6 +43,11 @@ log = logging.getLogger(__package__)  # the package's logger name, as before the
 # --- loan-size calibration ---------------------------------------------------------------------
 
 
+def _plain(x: float) -> str:
+    """A small number without scientific notation (1e-06 -> '0.000001')."""
+    return f"{x:.12f}".rstrip("0").rstrip(".")
+
+
 def _log_mass(a: float, b: float) -> float:
     """log(Φ(b) − Φ(a)) for a < b, stable in both tails."""
     if a > 0:
@@ -126,11 +131,12 @@ def _size_checks(model: LoanSizeModel, *, share_tolerance: float = 1e-6) -> pd.D
                         "required": f"< {avg['value_std']:,.0f}", "achieved": m,
                         "holds": m < avg["value_std"]})
     else:
-        sh = _fact(bank, "share_loans_below_threshold")
+        sh = _fact(bank, "share_borrowers_below_threshold")
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = model.cdf(thr)
-        rows.insert(0, {"fact_id": sh["fact_id"], "fact": f"share of loans below {thr:,.0f} CNY",
-                        "required": f"= {sh['value_std']:.2f} (± {share_tolerance:g})",
+        fact = f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)"
+        rows.insert(0, {"fact_id": sh["fact_id"], "fact": fact,
+                        "required": f"= {sh['value_std']:.2f} (± {_plain(share_tolerance)})",
                         "achieved": got, "holds": abs(got - sh["value_std"]) <= share_tolerance})
     out = pd.DataFrame(rows)
     out["holds"] = out["holds"].astype(bool)
@@ -147,8 +153,9 @@ def calibrate_loan_sizes(
 ) -> LoanSizeModel:
     """Fit a truncated log-normal loan-size distribution that satisfies the bank's size facts.
 
-    WeBank: average loan under 1万 (fact W04) and no loan above 20万 (W07). MYbank: 98% of loans
-    below 5万 (M04) and no loan above 500万 (M11). One fact fixes ``mu``; the rest of the shape
+    WeBank: average loan under 1万 (fact W04) and no loan above 20万 (W07). MYbank: 98% of borrowers
+    below 5万 (M04, a share of customers, used as a share of loans by assuming one loan per
+    borrower) and no loan above 500万 (M11). One fact fixes ``mu``; the rest of the shape
     is free and exposed here.
 
     Parameters
@@ -234,7 +241,7 @@ def calibrate_loan_sizes(
             msg = (f"{owner}: the article gives no average loan for MYbank, so mean_loan cannot "
                    "be set; its mean follows from sigma and the 98%-below-5万 fact. Pass sigma=.")
             raise ParameterError(msg)
-        sh = _fact(bank, "share_loans_below_threshold")
+        sh = _fact(bank, "share_borrowers_below_threshold")
         thr = float(sh["condition"] * UNIT_SCALE[sh["condition_unit"]])
         share = float(sh["value_std"])
         if not lower < thr < upper:
@@ -568,11 +575,11 @@ def loan_book_checks(book: pd.DataFrame, *, volume: float | None = None,
         add(avg["fact_id"], "average loan (CNY)", f"< {avg['value_std']:,.0f}", amount.mean(),
             amount.mean() < avg["value_std"])
     else:
-        sh = _fact(bank, "share_loans_below_threshold")
+        sh = _fact(bank, "share_borrowers_below_threshold")
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = float((amount < thr).mean())
-        add(sh["fact_id"], f"share of loans below {thr:,.0f} CNY",
-            f"≈ {sh['value_std']:.2f} (± {tol:g})", got, abs(got - sh["value_std"]) <= tol)
+        add(sh["fact_id"], f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)",
+            f"≈ {sh['value_std']:.2f} (± {_plain(tol)})", got, abs(got - sh["value_std"]) <= tol)
     if "overdue" in book:
         od = _fact(bank, "overdue_rate")
         rate = float(book["overdue"].astype(bool).mean())

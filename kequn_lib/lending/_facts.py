@@ -49,9 +49,11 @@ _FACT_COLUMNS = (
     "source", "status", "derivation",
 )
 _PUBLIC_COLUMNS = (
-    "fact_id", "bank", "metric", "value", "value_high", "unit", "relation", "year", "description",
-    "source", "status", "note",
+    "fact_id", "bank", "metric", "value", "value_high", "unit", "relation", "year", "measure",
+    "description", "source", "status", "note",
 )
+# What kind of quantity a later figure is: compare stock with stock and flow with flow.
+MEASURES = ("stock", "flow", "flow (cumulative)", "cumulative count", "ratio", "share", "average")
 
 
 # --- banks -------------------------------------------------------------------------------------
@@ -123,6 +125,7 @@ def _validate_facts(frame: pd.DataFrame, *, table: str, public: bool = False) ->
           "only a range has value_high")
     if public:
         _fail(table, df, df["year"].isna(), "year", "year is filled in")
+        _fail(table, df, ~df["measure"].isin(MEASURES), "measure", f"measure in {MEASURES}")
     else:
         for col in ("citation", "part", "paragraph"):
             _fail(table, df, _blank(frame[col]), col, f"every row has a locator ({col})")
@@ -218,7 +221,10 @@ def public_figures(bank: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per figure: ``fact_id``, ``bank``, ``metric``, ``value``, ``value_high``,
-        ``unit``, ``relation``, ``year``, ``description``, ``source`` (web address as found),
+        ``unit``, ``relation``, ``year``, ``measure`` (``stock`` at year end, ``flow`` over the
+        year, ``flow (cumulative)`` since launch, ``cumulative count``, ``ratio``, ``share`` or
+        ``average``: compare stock with stock and flow with flow), ``description``, ``source``
+        (web address as found),
         ``status`` (sourced, secondary or unverified), ``note``, ``value_std``,
         ``value_high_std``.
 
@@ -275,6 +281,11 @@ class LendingAssumptions:
     borrower_type_weights : tuple of (str, float)
         Borrower-type mix. WeBank: individuals only. MYbank: equal thirds of small/micro
         enterprises, small merchants and rural operators (the article names them, no shares).
+    loans_per_borrower : int, default=1
+        Loans per borrower in a simulated book. The article's "98% below 5万" (fact M04) is a
+        share of MYbank's *customers*; using it as the share of *loans* below 5万 holds only
+        when each borrower has one loan, which is what every book here assumes. Books are
+        therefore books of borrowers as much as of loans.
     """
 
     bank: str
@@ -285,6 +296,7 @@ class LendingAssumptions:
     lgd: float = 0.6
     funding_share: float = 0.8
     borrower_type_weights: tuple[tuple[str, float], ...] = (("individual", 1.0),)
+    loans_per_borrower: int = 1
 
 
 _ASSUMPTIONS = {
@@ -339,5 +351,7 @@ def lending_assumptions(bank: str | None = None) -> LendingAssumptions | pd.Data
                 kind = "stated (fact W05)"
             if name == "MYbank" and key == "mean_loan":
                 value, kind = "implied by sigma and fact M04", "implied"
+            if isinstance(value, float):
+                value = f"{value:,.12f}".rstrip("0").rstrip(".")  # 8,000 and 0.0025, never 1e-3
             rows.append({"bank": name, "parameter": key, "value": str(value), "kind": kind})
     return pd.DataFrame(rows)

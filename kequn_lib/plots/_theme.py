@@ -21,7 +21,8 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from .._validation import check_option, require_columns, require_frame
+from .._validation import check_option, require_columns, require_frame, require_numeric
+from ..errors import KequnError, ParameterError, SchemaError
 from . import _docstrings
 
 __all__ = [
@@ -52,7 +53,7 @@ def _bundled_font_path() -> Path | None:
     """Path of Noto Sans SC (SIL OFL 1.1) installed by the dependency ``pylopdf-fonts-zh-cn``."""
     try:
         import pylopdf_fonts_zh_cn
-    except ImportError:  # pragma: no cover - it is a hard dependency
+    except ImportError:  # a hard dependency, but an environment may lack it
         return None
     path = Path(pylopdf_fonts_zh_cn.sans_path())
     return path if path.is_file() else None
@@ -91,9 +92,7 @@ def cjk_font() -> tuple[str, str | None]:
             log.debug("using system CJK font %s", family)
             return family, None
     path = _bundled_font_path()
-    if path is None:  # pragma: no cover - guarded by the dependency
-        from .errors import KequnError
-
+    if path is None:
         msg = (
             "No CJK font found: install the package 'pylopdf-fonts-zh-cn' (pip) or a system "
             "font such as Noto Sans CJK SC, then restart Python."
@@ -164,9 +163,6 @@ def _require_plot_data(
 ) -> None:
     """Check at the door that ``data`` has rows (if asked) and that ``numeric`` columns hold
     numbers (NaN allowed), so bad input raises a kequn error rather than a plotting traceback."""
-    from .._validation import require_numeric
-    from ..errors import SchemaError
-
     if rows and len(data) == 0:
         raise SchemaError(f"{owner}: the table has no rows, so there is nothing to plot. "
                           "Pass a table with at least one row.")
@@ -217,8 +213,6 @@ def plot_lorenz(
     else:
         require_frame(data, owner="plot_lorenz")
         if x is None:
-            from ..errors import ParameterError
-
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])
         require_columns(data, cols, owner="plot_lorenz")

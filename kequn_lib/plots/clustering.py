@@ -23,6 +23,7 @@ from .._validation import (
     check_int,
     check_option,
     check_random_state,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -107,11 +108,12 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
 
 
 @_docstrings.share
+@renamed_keywords(label="label_col")
 def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
-    label: str = "persona",
+    label_col: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -123,7 +125,7 @@ def plot_segment_profile(
         Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
     features : list of str, optional
         Features to show (without the ``z_`` prefix); default all.
-    label : str, default="persona"
+    label_col : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
     **kwargs
@@ -150,8 +152,8 @@ def plot_segment_profile(
     ax = _get_ax(ax)
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
-    if label is not None and label in data.columns:
-        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label], strict=True)]
+    if label_col is not None and label_col in data.columns:
+        z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
             "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,

@@ -120,7 +120,7 @@ def plot_layer_funnel(
     --------
     >>> import pandas as pd, kequn_lib as kq
     >>> lay = pd.Series(["none", "1 accepts service", "2 trusts staff", "none"])
-    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layers=lay)
+    >>> f = kq.layer_funnel(pd.DataFrame(index=lay.index), layer_col=lay)
     >>> kq.plot_layer_funnel(f).get_ylabel()
     'Customers reaching the layer (%)'
     """

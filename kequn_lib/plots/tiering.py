@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .._validation import require_columns, require_frame, require_numeric
+from .._validation import renamed_keywords, require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
 from ._theme import _get_ax
@@ -28,11 +28,12 @@ __all__ = [
 
 
 @_docstrings.share
+@renamed_keywords(weight="weight_col")
 def plot_tier_distribution(
     data: pd.DataFrame | None = None,
     *,
     x: str = "tier",
-    weight: str = "aum",
+    weight_col: str = "aum",
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -42,10 +43,10 @@ def plot_tier_distribution(
     ----------
     data : DataFrame
         One row per customer with the tier (column ``x``, e.g. from :func:`~kequn_lib.aum_tiers`)
-        and the amount (column ``weight``).
+        and the amount (column ``weight_col``).
     x : str, default="tier"
         Tier column; a categorical keeps its order (lowest tier first).
-    weight : str, default="aum"
+    weight_col : str, default="aum"
         Amount whose share per tier is drawn beside the customer share (CNY, >= 0).
     {ax}
     **kwargs
@@ -65,7 +66,7 @@ def plot_tier_distribution(
     ax = _get_ax(ax)
     require_frame(data, owner=owner)
     require_columns(data, [x], owner=owner)
-    w = require_numeric(data, weight, owner=owner, nonnegative=True)
+    w = require_numeric(data, weight_col, owner=owner, nonnegative=True)
     tiers = data[x]
     if not isinstance(tiers.dtype, pd.CategoricalDtype):
         tiers = tiers.astype("category")
@@ -77,7 +78,7 @@ def plot_tier_distribution(
     tidy = pd.DataFrame(
         {
             "tier": cats * 2,
-            "measure": ["customers 客户数"] * len(cats) + [f"{weight} 金额"] * len(cats),
+            "measure": ["customers 客户数"] * len(cats) + [f"{weight_col} 金额"] * len(cats),
             "share": np.concatenate([n.to_numpy() / total_n, amount.to_numpy() / total_w]),
         }
     )
@@ -87,7 +88,7 @@ def plot_tier_distribution(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Tier (客户层级)")
     ax.set_ylabel("Share (占比)")
-    ax.set_title(f"Customers and {weight} by tier 各层级客户与资产占比")
+    ax.set_title(f"Customers and {weight_col} by tier 各层级客户与资产占比")
     ax.legend(title=None, fontsize="small")
     return ax
 
@@ -219,16 +220,17 @@ def plot_migration(
 
 
 @_docstrings.share
+@renamed_keywords(value="value_col")
 def plot_rfm(
     data: pd.DataFrame | None = None,
     *,
     x: str = "f_score",
     y: str = "r_score",
-    value: str | None = None,
+    value_col: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """RFM grid: customers per (recency score, frequency score) cell, or the mean of ``value``.
+    """RFM grid: customers per (recency score, frequency score) cell, or the mean of ``value_col``.
 
     Parameters
     ----------
@@ -236,7 +238,7 @@ def plot_rfm(
         Scores from :func:`~kequn_lib.rfm_scores` (optionally joined with other columns).
     x, y : str, default="f_score", "r_score"
         Score columns on the two axes.
-    value : str, optional
+    value_col : str, optional
         Column whose mean to show per cell (e.g. ``"monetary_value"`` joined from
         :func:`~kequn_lib.rfm`); the number of customers by default.
     {ax}
@@ -255,7 +257,7 @@ def plot_rfm(
     owner = "plot_rfm"
     ax = _get_ax(ax)
     require_frame(data, owner=owner)
-    require_columns(data, [x, y] + ([value] if value else []), owner=owner)
+    require_columns(data, [x, y] + ([value_col] if value_col else []), owner=owner)
     if len(data) == 0:
         raise SchemaError(f"{owner}: the table has no rows; pass the output of kq.rfm_scores.")
     for col in (x, y):
@@ -266,8 +268,8 @@ def plot_rfm(
                    "kq.rfm_scores.")
             raise SchemaError(msg, column=col)
     frame = data[[x, y]].astype("float64").astype("int64")
-    if value:
-        frame = frame.assign(v=require_numeric(data, value, owner=owner).to_numpy())
+    if value_col:
+        frame = frame.assign(v=require_numeric(data, value_col, owner=owner).to_numpy())
         grid = frame.pivot_table(index=y, columns=x, values="v", aggfunc="mean")
         kwargs.setdefault("fmt", ",.0f")
     else:
@@ -280,7 +282,7 @@ def plot_rfm(
     sns.heatmap(grid, ax=ax, linewidths=0.5, **kwargs)
     ax.set_xlabel("Frequency score F (频次得分)")
     ax.set_ylabel("Recency score R (近度得分)")
-    what = f"mean {value}" if value else "customers 客户数"
+    what = f"mean {value_col}" if value_col else "customers 客户数"
     ax.set_title(f"RFM grid RFM 网格 ({what})")
     ax.tick_params(axis="y", rotation=0)
     return ax
