@@ -82,7 +82,7 @@ def seen(book):
                 info["problems"] = b.problems()
                 found[(width, page)] = info
                 b.screenshots(shots / f"{width}" / page.replace("/", "_").removesuffix(".html"),
-                              limit=60)
+                              limit=4 if page.startswith("api/") else 40)
             for query in ("客群", "tier"):
                 b.open(out.resolve().as_uri() + f"/search.html?q={query}")
                 end = time.monotonic() + 20

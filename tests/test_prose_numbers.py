@@ -95,7 +95,7 @@ def _prose_literals(source: str) -> list[str]:
     parts = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "prose":
-            for arg in node.args:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
                 pieces = arg.values if isinstance(arg, ast.JoinedStr) else [arg]
                 parts += [p.value for p in pieces
                           if isinstance(p, ast.Constant) and isinstance(p.value, str)]
@@ -183,8 +183,8 @@ def test_scanner_finds_typed_numbers_and_skips_the_rest():
 
 
 def test_prose_literals_are_scanned():
-    source = "kq.prose(f'The top {kq.fmt(x, \"pct\")} hold 16% and {n} more.')"
-    assert _prose_literals(source) == ["The top ", " hold 16% and ", " more."]
+    source = "kq.prose(f'The top {kq.fmt(x, \"pct\")} hold 16% and {n} more.', zh=f'共{n}个')"
+    assert _prose_literals(source) == ["The top ", " hold 16% and ", " more.", "共", "个"]
     assert typed_numbers(" hold 16% and ") == ["16%"]
 
 

@@ -30,7 +30,7 @@ from .._validation import (
 )
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _require_plot_data
+from ._theme import _get_ax, _page_points, _require_plot_data
 
 __all__ = [
     "plot_k_selection",
@@ -156,7 +156,7 @@ def plot_segment_profile(
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": 7}, "linewidths": 0.5,
+            "fmt": ".1f", "annot_kws": {"fontsize": _page_points(ax)}, "linewidths": 0.5,
             "cbar_kws": {"label": "z-score (standard deviations)"}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
@@ -317,7 +317,8 @@ def plot_partition_crosstab(
         what = "customers 客户数"
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": 7}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+            "annot_kws": {"fontsize": _page_points(ax)}, "linewidths": 0.5,
+            "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
     ax.set_ylabel(str(table.index.name or "rows"))

@@ -111,8 +111,13 @@ def plot_loan_sizes(
                 ax.axvline(_fact_std(bank, "average_loan_size"), color=color, ls=":", lw=1.2)
             if bank == "MYbank":
                 ax.axvline(50_000.0, color=color, ls=":", lw=1.2)
-        ax.text(0.01, 0.98, "solid: book mean 均值 · dotted: stated bound 1万/5万 · "
-                "dashed: loan limit 限额", transform=ax.transAxes, va="top", fontsize="x-small")
+        # the key sits under the axis label, off the data
+        ax.annotate("solid: book mean 均值 · dotted: stated bound 1万/5万 · "
+                    "dashed: loan limit 限额",
+                    xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
+                    textcoords="offset points", va="top", fontsize="small")
+    if hue and ax.get_legend() is not None:
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.xaxis.set_major_formatter(FuncFormatter(_cny))
     ax.set_xlabel("Loan amount (元, log scale)")
     ax.set_ylabel("Density (密度)")
