@@ -10,10 +10,13 @@ Modules:
 - ``datasets``: the embedded synthetic bank (``make_customers``, ``make_transactions``,
   ``make_panel``), public datasets and the analyst's own files.
 - ``schema``: column contracts of the customer table and the transaction log.
+- ``currency``: the currency a customer table carries, and tiers by its own percentiles.
 - ``errors``: ``KequnError`` and its subclasses, raised on bad input or unavailable data.
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
+- ``holdout``, ``spend``: calibration/holdout splits of a transaction log and the Gamma-Gamma
+  model of spend per transaction (the parts of customer lifetime value).
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``health``: group health on a weekly activity log (presence, participation, belonging,
@@ -55,8 +58,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "tiering": (
         "Concentration", "ContributionModel", "Migration", "MixedKindsWarning", "aum_tiers",
-        "concentration", "contribution", "pareto_tiers", "split_by_kind", "tier_migration",
-        "tier_presets",
+        "concentration", "contribution", "cumulative_shares", "pareto_tiers", "split_by_kind",
+        "tier_migration", "tier_presets",
+    ),
+    "_dates": (
+        "parse_dates",
+    ),
+    "currency": (
+        "quantile_tiers", "table_currency",
     ),
     "rfm_analysis": (
         "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
@@ -67,11 +76,18 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "bgnbd": (
         "BGNBD", "simulate_bgnbd",
     ),
+    "holdout": (
+        "calibration_holdout",
+    ),
+    "spend": (
+        "GammaGamma", "simulate_gamma_gamma",
+    ),
     "clustering": (
         "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
-        "StabilityResult", "choose_features", "choose_k", "compare_partitions",
+        "Segmentation", "StabilityResult", "choose_features", "choose_k", "compare_partitions",
         "fit_on_partitions", "fit_on_sample", "predict_in_chunks", "predict_partitions",
-        "profile_segments", "sample_partitions", "segment_pipeline", "stability",
+        "profile_segments", "sample_partitions", "segment_customers", "segment_pipeline",
+        "stability",
     ),
     "groups": (
         "LAYER_LABELS", "LayerRules", "dunbar_dispersion", "dunbar_groups", "layer_criteria",
@@ -109,6 +125,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
         "plot_volume_decomposition",
     ),
+    "_i18n": (
+        "LANGUAGES", "get_language", "localise", "set_language",
+    ),
     "_display": (
         "DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_figures", "prose",
     ),
@@ -116,9 +135,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
-    "backends", "bgnbd", "clustering", "content", "datasets", "errors", "essay", "groups",
-    "health", "lending", "plots", "potential", "reach", "report", "rfm_analysis", "schema",
-    "tiering",
+    "backends", "bgnbd", "clustering", "content", "currency", "datasets", "errors", "essay",
+    "groups", "health", "holdout", "lending", "plots", "potential", "reach", "report",
+    "rfm_analysis", "schema", "spend", "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._i18n import get_language, localise
 from ._validation import fmt_values as _fmt_values
 from .errors import ParameterError
 
@@ -51,16 +52,20 @@ class Prose(str):
         return {"text/markdown": str(self), "text/plain": str(self)}
 
 
-def prose(text: str, /) -> Prose:
+def prose(text: str, /, *, zh: str | None = None) -> Prose:
     """Show a sentence that states numbers from the run, as Markdown.
 
     Put it last in a code cell tagged ``remove-input``: the reader sees only the sentence, in
-    JupyterLab and in the rendered book alike.
+    JupyterLab and in the rendered book alike. Give the Chinese sentence as ``zh=`` (the same
+    numbers): the Chinese build (``kq.set_language("zh")``) shows it, the English build shows
+    ``text``.
 
     Parameters
     ----------
     text : str
         Markdown text, usually an f-string whose numbers come from :func:`fmt`.
+    zh : str, optional
+        The same sentence in Chinese. Without it, ``text`` is shown in both languages.
 
     Returns
     -------
@@ -70,22 +75,25 @@ def prose(text: str, /) -> Prose:
     Raises
     ------
     ParameterError
-        If ``text`` is not a string.
+        If ``text`` or ``zh`` is not a string.
 
     See Also
     --------
     fmt : format a number for a sentence.
+    set_language : choose the language shown.
 
     Examples
     --------
     >>> import kequn_lib as kq
-    >>> kq.prose(f"The top decile holds {kq.fmt(0.8123, 'pct')} of AUM.")
+    >>> share = kq.fmt(0.8123, 'pct')
+    >>> kq.prose(f"The top decile holds {share} of AUM.", zh=f"前10%的客户持有{share}的管理资产。")
     The top decile holds 81.2% of AUM.
     """
-    if not isinstance(text, str):
-        msg = f"prose: text must be a str (Markdown), got {type(text).__name__}."
-        raise ParameterError(msg)
-    return Prose(text.strip())
+    for name, value in (("text", text), ("zh", zh)):
+        if not isinstance(value, str) and not (name == "zh" and value is None):
+            msg = f"prose: {name} must be a str (Markdown), got {type(value).__name__}."
+            raise ParameterError(msg)
+    return Prose(localise(text, zh).strip())
 
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -201,7 +209,7 @@ def fmt(
         return value
     if isinstance(value, bool | np.bool_):
         if kind in ("auto",):
-            return "yes" if value else "no"
+            return localise("yes", "是") if value else localise("no", "否")
         value = int(value)
     if not isinstance(value, numbers.Real):
         msg = f"fmt: value must be a number, bool, str or None, got {type(value).__name__}."
@@ -235,12 +243,17 @@ class _Label:
     kind: str = ""
 
     def text(self) -> str:
-        return f"{self.en} ({self.zh})" if self.zh else self.en
+        """The label with the page's language first ("Tier (分层)" or "分层（Tier）")."""
+        if not self.zh:
+            return self.en
+        return f"{self.zh}（{self.en}）" if get_language() == "zh" else f"{self.en} ({self.zh})"
 
     def html(self) -> str:
         if not self.zh:
             return html.escape(self.en)
         zh = html.escape(self.zh)
+        if get_language() == "zh":
+            return f'{zh}<br><span class="kequn-en" lang="en">{html.escape(self.en)}</span>'
         return f'{html.escape(self.en)}<br><span class="kequn-zh" lang="zh-CN">{zh}</span>'
 
 
@@ -375,7 +388,8 @@ class DisplayTable:
             "table.kequn-table .kequn-num{text-align:right;font-variant-numeric:tabular-nums}"
             "table.kequn-table .kequn-text{text-align:left}"
             "table.kequn-table th{font-weight:600}"
-            "table.kequn-table .kequn-zh{font-weight:400;font-size:0.9em}"
+            "table.kequn-table .kequn-zh,table.kequn-table .kequn-en"
+            "{font-weight:400;font-size:0.9em}"
             "table.kequn-table caption{caption-side:top;text-align:left;font-style:italic}"
             "</style>"
         )

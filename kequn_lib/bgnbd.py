@@ -18,6 +18,7 @@ from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
 from ._validation import (
+    REMOVAL_RELEASE,
     check_number,
     check_random_state,
     fmt_values,
@@ -140,6 +141,12 @@ class BGNBD(BaseEstimator):
         L2 penalty on the four parameters, added to the mean negative log-likelihood
         (``penalizer_coef * sum(params**2)``); 0 gives the plain maximum-likelihood estimate.
         A small value (0.001–0.1) stabilises fits on small or degenerate tables.
+    frequency_col : str, default="frequency"
+        Column of the RFM table with the number of repeat purchase periods (whole number >= 0).
+    recency_col : str, default="recency"
+        Column with the time from first to last purchase (0 when frequency is 0).
+    T_col : str, default="T"
+        Column with the time from first purchase to the end of observation (>= recency).
 
     Attributes
     ----------
@@ -160,6 +167,12 @@ class BGNBD(BaseEstimator):
         Number of customers used in the fit.
     converged_ : bool
         Whether the optimiser reported success or reached a near-zero gradient.
+    columns_ : dict
+        The RFM columns used in the fit (``frequency``, ``recency``, ``T`` to column names).
+    n_features_in_ : int
+        Number of RFM columns used (3).
+    feature_names_in_ : numpy.ndarray
+        Their names, in the order frequency, recency, T.
 
     See Also
     --------
@@ -180,9 +193,12 @@ class BGNBD(BaseEstimator):
     Hessian of the analytic gradient, transformed to the natural scale by the delta method.
 
     Inputs follow kq.rfm (lifetimes' definitions): ``frequency`` counts repeat purchase periods,
-    ``recency`` and ``T`` are measured from the first purchase. A known property of the model:
-    a customer with no repeat purchase has ``p_alive = 1``, since dropping out only happens right
-    after a purchase.
+    ``recency`` and ``T`` are measured from the first purchase. The estimator follows the
+    scikit-learn contract (``__init__`` stores the parameters, ``fit(X, y=None)``, learned
+    attributes end in ``_``), so it can be cloned, pickled and used as the last step of a
+    :class:`~sklearn.pipeline.Pipeline`; ``X`` must be a DataFrame with the named columns. A
+    known property of the model: a customer with no repeat purchase has ``p_alive = 1``, since
+    dropping out only happens right after a purchase.
 
     Examples
     --------
@@ -197,31 +213,42 @@ class BGNBD(BaseEstimator):
     np.True_
     """
 
-    def __init__(self, penalizer_coef: float = 0.0):
+    def __init__(
+        self,
+        penalizer_coef: float = 0.0,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ):
         self.penalizer_coef = penalizer_coef
+        self.frequency_col = frequency_col
+        self.recency_col = recency_col
+        self.T_col = T_col
 
     # -- fitting --------------------------------------------------------------------------------
 
     def fit(
         self,
-        rfm_table: pd.DataFrame,
+        X: pd.DataFrame,
+        y: None = None,
         *,
-        frequency: str = "frequency",
-        recency: str = "recency",
-        T: str = "T",
+        frequency: str | None = None,
+        recency: str | None = None,
+        T: str | None = None,
     ) -> BGNBD:
         """Fit the model to an RFM table by maximum likelihood.
 
         Parameters
         ----------
-        rfm_table : pandas.DataFrame
-            One row per customer (e.g. ``kq.rfm(transactions)``).
-        frequency : str, default="frequency"
-            Column with the number of repeat purchase periods (whole number >= 0).
-        recency : str, default="recency"
-            Column with the time from first to last purchase (0 when frequency is 0).
-        T : str, default="T"
-            Column with the time from first purchase to the end of observation (>= recency).
+        X : pandas.DataFrame
+            RFM table, one row per customer (e.g. ``kq.rfm(transactions)``), with the columns
+            named by ``frequency_col``, ``recency_col`` and ``T_col``.
+        y : None
+            Ignored; present for the scikit-learn API.
+        frequency, recency, T : str, optional
+            Deprecated: name the columns with ``BGNBD(frequency_col=..., recency_col=...,
+            T_col=...)`` instead. Still accepted, with a ``FutureWarning``, until kequn 0.3.0.
 
         Returns
         -------
@@ -239,6 +266,25 @@ class BGNBD(BaseEstimator):
             has a repeat purchase (the model is then not identified).
         """
         owner = "BGNBD.fit"
+        rfm_table = X
+        cols = {"frequency": self.frequency_col, "recency": self.recency_col, "T": self.T_col}
+        given = {k: v for k, v in {"frequency": frequency, "recency": recency, "T": T}.items()
+                 if v is not None}
+        if given:
+            old = ", ".join(f"{k}=" for k in given)
+            new = ", ".join(f"{k}_col={v!r}" for k, v in given.items())
+            warn(
+                f"{owner}: the keyword(s) {old} are deprecated and will be removed in kequn "
+                f"{REMOVAL_RELEASE}; use BGNBD({new}).fit(X) instead.",
+                FutureWarning,
+            )
+            cols.update(given)
+        for key, name in cols.items():
+            if not isinstance(name, str):
+                attr = "T_col" if key == "T" else f"{key}_col"
+                msg = f"{owner}: {attr} must be a column name (str), got {name!r}."
+                raise ParameterError(msg)
+        frequency, recency, T = cols["frequency"], cols["recency"], cols["T"]
         penalizer = check_number(self.penalizer_coef, name="penalizer_coef", owner=owner, low=0.0)
         x, tx, T_arr, _ = _validate_rfm(rfm_table, frequency, recency, T, owner)
         n = x.shape[0]
@@ -335,6 +381,8 @@ class BGNBD(BaseEstimator):
         self.log_likelihood_ = float(wts @ ll)
         self.n_customers_ = n
         self.columns_ = {"frequency": frequency, "recency": recency, "T": T}
+        self.n_features_in_ = 3
+        self.feature_names_in_ = np.array([frequency, recency, T], dtype=object)
         self._train = (x, tx, T_arr, rfm_table.index.copy())
         log.debug("BGNBD fitted on %d customers: %s", n, dict(self.params_.round(4)))
         return self
@@ -345,7 +393,7 @@ class BGNBD(BaseEstimator):
         self, rfm_table: pd.DataFrame | None, owner: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
         if not hasattr(self, "params_"):
-            msg = f"{owner}: this BGNBD is not fitted yet; call .fit(rfm_table) first."
+            msg = f"{owner}: this BGNBD is not fitted yet; call .fit(X) first."
             raise NotFittedError(msg)
         if rfm_table is None:
             return self._train

@@ -50,13 +50,14 @@ def _parse_dates(s: pd.Series, *, owner: str, column: str) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         parsed = s
     else:
+        from ._dates import parse_dates  # the package's one date reader
+
         try:
-            parsed = pd.to_datetime(s, errors="coerce", format="mixed")
-        except (TypeError, ValueError) as err:
-            msg = f"{owner}: column {column!r} cannot be read as dates ({err}). Parse it first."
-            raise SchemaError(msg, column=column) from None
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
+            parsed = parse_dates(s, column=column, owner=owner, errors="coerce")
+        except SchemaError as err:
+            msg = (f"{err} Here, parse the column first and pass the result: "
+                   f"data[{column!r}] = kq.parse_dates(data[{column!r}], ...).")
+            raise SchemaError(msg, column=err.column, rows=err.rows) from None
     bad = parsed.isna().to_numpy()
     if bad.any():
         rows = s.index[bad]
@@ -110,11 +111,42 @@ def _rfm_columns(
     return ids, ns, amount
 
 
+def _time_unit_factor(time_unit: Any, freq: str, *, owner: str) -> tuple[float, float]:
+    """``(days per model time unit, periods of freq per model time unit)`` for ``time_unit``.
+
+    ``None`` means one period of ``freq``; a number is a count of days; a string or Timedelta
+    is read by ``pandas.Timedelta`` (``"7D"``, ``"1W"``).
+    """
+    period_days = 1.0 if freq == "D" else 7.0
+    if time_unit is None:
+        return period_days, 1.0
+    if isinstance(time_unit, str | pd.Timedelta):
+        try:
+            days = pd.Timedelta(time_unit) / pd.Timedelta(days=1)
+        except (TypeError, ValueError):
+            days = float("nan")
+    elif isinstance(time_unit, int | float | np.integer | np.floating) and not isinstance(
+        time_unit, bool
+    ):
+        days = float(time_unit)
+    else:
+        days = float("nan")
+    if not np.isfinite(days) or days <= 0:
+        msg = (
+            f"{owner}: time_unit={time_unit!r} is not a positive length of time. Pass a number "
+            "of days (7 for weeks of days/7, as in the BG/NBD literature), a string such as "
+            "'7D', or None for one period of freq."
+        )
+        raise ParameterError(msg)
+    return days, days / period_days
+
+
 def rfm(
     transactions: pd.DataFrame | str | os.PathLike,
     *,
     observation_end: Any = None,
     freq: str = "D",
+    time_unit: Any = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -136,7 +168,13 @@ def rfm(
         Last day of the observation window; transactions in later periods are left out (and
         logged). Default: the latest date in the log.
     freq : {"D", "W"}, default="D"
-        Period length: days, or weeks running Monday to Sunday. All outputs are in these units.
+        Period used to count repeat purchases: days, or weeks running Monday to Sunday.
+    time_unit : float, str or None, default=None
+        Time unit of ``recency`` and ``T`` (the unit the models see), as a number of days or a
+        string such as ``"7D"``; ``None`` is one period of ``freq``. ``freq="D",
+        time_unit=7`` counts purchase days and measures time in weeks of days/7, the
+        convention of the BG/NBD literature (``freq="W"`` instead counts calendar weeks). The
+        result's ``attrs["time_unit_days"]`` records it.
     customer_col, date_col, amount_col : str
         Column names; defaults ``"customer_id"``, ``"date"``, ``"amount"``. Dates may be
         datetime64 (time zone dropped, wall time kept) or strings pandas can parse.
@@ -148,8 +186,9 @@ def rfm(
         transaction up to ``observation_end``; float64 columns:
 
         * ``frequency``: number of periods with a transaction, minus one (repeat periods);
-        * ``recency``: last period minus first period (0 when ``frequency`` is 0);
-        * ``T``: ``observation_end``'s period minus the first period;
+        * ``recency``: last period minus first period (0 when ``frequency`` is 0), in
+          ``time_unit``;
+        * ``T``: ``observation_end``'s period minus the first period, in ``time_unit``;
         * ``monetary_value``: mean total amount of the repeat periods; the first period is
           excluded, and it is 0 when ``frequency`` is 0.
 
@@ -203,6 +242,27 @@ def rfm(
     1                  1.0     10.0  30.0            30.0
     2                  0.0      0.0  26.0             0.0
     """
+    owner = "rfm"
+    freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
+    unit_days, factor = _time_unit_factor(time_unit, freq, owner=owner)
+    out = _rfm_summary(transactions, observation_end=observation_end, freq=freq,
+                       customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+    if factor != 1.0:
+        out = out.assign(recency=out["recency"] / factor, T=out["T"] / factor)
+    out.attrs["time_unit_days"] = unit_days
+    return out
+
+
+def _rfm_summary(
+    transactions: Any,
+    *,
+    observation_end: Any,
+    freq: str,
+    customer_col: str,
+    date_col: str,
+    amount_col: str,
+) -> pd.DataFrame:
+    """The RFM table in periods of ``freq`` from any engine (the body of :func:`rfm`)."""
     owner = "rfm"
     kind = backends.input_kind(transactions, owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)

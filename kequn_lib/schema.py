@@ -202,7 +202,8 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
     if not pd.api.types.is_datetime64_any_dtype(data["date"]):
         msg = (
             f"transaction log: column 'date' has dtype {data['date'].dtype}, expected datetime64. "
-            "Parse it first: data['date'] = pd.to_datetime(data['date'])."
+            "Parse it first: data['date'] = kq.parse_dates(data['date']) (dayfirst= or "
+            "date_format= when the column needs them)."
         )
         raise SchemaError(msg, column="date")
     schema = TRANSACTION_SCHEMA.update_column("date", dtype=data["date"].dtype)

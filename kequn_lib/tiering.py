@@ -37,6 +37,7 @@ from ._validation import (
     require_unique,
     warn,
 )
+from .currency import _to_cny
 from .errors import ParameterError, SchemaError
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "aum_tiers",
     "concentration",
     "contribution",
+    "cumulative_shares",
     "pareto_tiers",
     "split_by_kind",
     "tier_migration",
@@ -167,6 +169,7 @@ def aum_tiers(
     labels: str = "zh",
     id_col: str | None = "customer_id",
     kind_col: str | None = "customer_kind",
+    fx_rate: float | None = None,
 ) -> pd.Series:
     """Label each customer with an AUM tier (资产分层) from a public ladder or custom bars.
 
@@ -197,6 +200,11 @@ def aum_tiers(
         ladder would rank firms and households together (and put firms in private banking, a
         rule for individuals), so a :class:`MixedKindsWarning` suggests :func:`split_by_kind`.
         ``None`` skips the check.
+    fx_rate : float, optional
+        CNY per unit of the table's currency: AUM is multiplied by it before the CNY bars are
+        applied. Needed to use a preset on a table whose ``attrs["currency"]`` is not CNY
+        (see :func:`table_currency`); without it such a call is refused and the message points
+        to :func:`quantile_tiers`, which tiers by the data's own percentiles.
 
     Returns
     -------
@@ -216,7 +224,8 @@ def aum_tiers(
         the column and the first offending rows), or ``id_col`` repeats.
     ParameterError
         For an unknown preset or an invalid custom ladder, a glob matching no file, or a path
-        that is not Parquet. Parquet files with differing schemas raise :class:`SchemaError`
+        that is not Parquet; a preset (CNY bars) on a table in another currency without
+        ``fx_rate``. Parquet files with differing schemas raise :class:`SchemaError`
         before any row is read.
 
     See Also
@@ -243,6 +252,10 @@ def aum_tiers(
     """
     owner = "aum_tiers"
     kind = backends.input_kind(data, owner=owner)
+    if kind != backends.PANDAS and fx_rate is not None:
+        msg = (f"{owner}: fx_rate= applies to pandas input; convert the Parquet or Dask AUM "
+               "column to CNY first, or pass thresholds= in its currency.")
+        raise ParameterError(msg)
     labels = check_option(labels, ["zh", "en"], name="labels", owner=owner)
     bounds, names = _ladder(preset, thresholds, labels)
     dtype = pd.CategoricalDtype(names, ordered=True)
@@ -286,6 +299,8 @@ def aum_tiers(
                 raise SchemaError(f"{err}{hint}", column=err.column, rows=err.rows) from None
         if kind_col is not None:
             _warn_mixed_kinds(data, kind_col, owner=owner)
+    values = _to_cny(data, values, fx_rate=fx_rate, cny_ladder=thresholds is None,
+                     preset=preset, owner=owner)
     return _tiers(values, bounds, dtype)
 
 
@@ -845,6 +860,80 @@ def _pareto_setup(cuts: Any, labels: Any, owner: str) -> tuple[np.ndarray, pd.Ca
     return cuts_arr, pd.CategoricalDtype(labels, ordered=True)
 
 
+def _sorted_cumulative(
+    values: Any, *, owner: str, largest_first: bool, negative: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The one cumulative-share computation: sorted values and ``cum`` (n + 1 shares from 0 to
+    1) of the total, after the checks every caller shares. Negative values raise
+    (``negative="error"``) or count as 0 (``"clip"``)."""
+    negative = check_option(negative, ["error", "clip"], name="negative", owner=owner)
+    s = _values(values, owner=owner)
+    column = str(s.name)
+    if s.empty:
+        msg = f"{owner}: column {column!r} is empty; pass at least one customer."
+        raise SchemaError(msg, column=column)
+    if negative == "error":
+        s = require_numeric(s.to_frame(name=column), column, owner=owner, nonnegative=True)
+    v = np.sort(np.clip(s.to_numpy(), 0, None))
+    if largest_first:
+        v = v[::-1]
+    total = float(v.sum())
+    if total <= 0:
+        msg = (
+            f"{owner}: column {column!r} sums to 0 over {v.size} customers, so shares are "
+            "undefined. Pass an amount with a positive total."
+        )
+        raise SchemaError(msg, column=column)
+    cum = np.concatenate([[0.0], np.cumsum(v)]) / total
+    return v, cum, column
+
+
+def cumulative_shares(
+    values: pd.Series | Sequence[float],
+    *,
+    largest_first: bool = False,
+    negative: str = "error",
+) -> pd.DataFrame:
+    """Cumulative share of the total held by the smallest (Lorenz) or largest (Pareto) customers.
+
+    Parameters
+    ----------
+    values : pandas.Series or array-like
+        One amount per customer, finite and (by default) non-negative.
+    largest_first : bool, default=False
+        ``False``: poorest first, the Lorenz curve. ``True``: largest first, the Pareto curve
+        whose 80 % and 95 % crossings :func:`pareto_tiers` uses.
+    negative : {"error", "clip"}, default="error"
+        Negative values raise, or count as 0 (shares of the positive total).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n + 1`` rows from (0, 0) to (1, 1): ``customer_share`` (``i / n``) and ``value_share``
+        (share of the total held by those ``i`` customers).
+
+    Raises
+    ------
+    SchemaError
+        Empty input, NaN or infinite values, negative values with ``negative="error"``, or a
+        total of zero.
+
+    See Also
+    --------
+    concentration : Gini and top-k shares from the same curve.
+    plot_lorenz, plot_pareto : draw it.
+
+    Examples
+    --------
+    >>> import kequn_lib as kq
+    >>> kq.cumulative_shares([1.0, 3.0], largest_first=True)["value_share"].tolist()
+    [0.0, 0.75, 1.0]
+    """
+    v, cum, _ = _sorted_cumulative(values, owner="cumulative_shares",
+                                   largest_first=bool(largest_first), negative=negative)
+    return pd.DataFrame({"customer_share": np.arange(v.size + 1) / v.size, "value_share": cum})
+
+
 @dataclass(frozen=True)
 class Concentration:
     """How concentrated an amount is across customers (result of :func:`concentration`).
@@ -927,28 +1016,13 @@ def concentration(
     (0.72, [0.97])
     """
     owner = "concentration"
-    negative = check_option(negative, ["error", "clip"], name="negative", owner=owner)
     points = check_int(points, name="points", owner=owner, low=2)
     tops = np.asarray(list(top), dtype="float64")
     if tops.ndim != 1 or not np.isfinite(tops).all() or (tops <= 0).any() or (tops > 1).any():
         msg = f"{owner}: top must be fractions of customers in (0, 1], got {tuple(top)}."
         raise ParameterError(msg)
-    s = _values(values, owner=owner)
-    column = str(s.name)
-    if s.empty:
-        msg = f"{owner}: column {column!r} is empty; pass at least one customer."
-        raise SchemaError(msg, column=column)
-    if negative == "error":
-        s = require_numeric(s.to_frame(name=column), column, owner=owner, nonnegative=True)
-    v = np.sort(np.clip(s.to_numpy(), 0, None))
+    v, cum, _ = _sorted_cumulative(values, owner=owner, largest_first=False, negative=negative)
     n, total = v.size, float(v.sum())
-    if total <= 0:
-        msg = (
-            f"{owner}: column {column!r} sums to 0 over {n} customers, so shares are undefined. "
-            "Pass an amount with a positive total."
-        )
-        raise SchemaError(msg, column=column)
-    cum = np.concatenate([[0.0], np.cumsum(v)]) / total
     grid = np.linspace(0, 1, points)
     lorenz = pd.DataFrame(
         {"customer_share": grid, "value_share": np.interp(grid, np.arange(n + 1) / n, cum)}

@@ -164,6 +164,12 @@ def _weekly() -> pd.DataFrame:
 
 # --- the cases -----------------------------------------------------------------------------------
 
+def _in_eur() -> pd.DataFrame:
+    table = individuals().copy()
+    table.attrs["currency"] = "EUR"
+    return table
+
+
 C = Case
 CASES: list[Case] = [
     # loaders: public datasets
@@ -228,6 +234,21 @@ CASES: list[Case] = [
       lambda: kq.read_transactions(_text_file(
           "tx.csv", "客户号,交易日期,交易金额\n1,2024-01-05,10\n1,someday,5\n")),
       SchemaError, "not a date"),
+    C("files-date-order", "loaders (files)", "dd/mm vs mm/dd order that no value decides",
+      lambda: kq.read_transactions(_text_file(
+          "order.csv", "客户号,交易日期,交易金额\n1,05/01/2024,10\n1,06/02/2024,5\n")),
+      SchemaError, "dayfirst="),
+    C("files-date-serial", "loaders (files)", "Excel serial dates without date_format='excel'",
+      lambda: kq.read_transactions(_text_file(
+          "serial.csv", "客户号,交易日期,交易金额\n1,45292,10\n")),
+      SchemaError, "date_format='excel'"),
+    C("dates-mixed-forms", "loaders (files)", "a date column mixing year-first and day-first",
+      lambda: kq.parse_dates(["2024-01-05", "05/01/2024"], column="交易日期"),
+      SchemaError, "mixes date forms"),
+    C("dates-both-orders", "loaders (files)", "day-first and month-first dates in one column",
+      lambda: kq.parse_dates(["25/01/2024", "01/13/2024"]), SchemaError, "month first"),
+    C("dates-yymmdd", "loaders (files)", "6-digit dates without date_format='yymmdd'",
+      lambda: kq.parse_dates(["240105", "240131"]), SchemaError, "yymmdd"),
     C("files-unit", "loaders (files)", "unknown money unit",
       lambda: kq.read_customers(_text_file("u.csv", "客户号,存款余额\n1,5\n"), unit="gold"),
       ParameterError, "unit"),
@@ -258,6 +279,12 @@ CASES: list[Case] = [
     C("tiers-text-aum", "tiering", "AUM held as text",
       lambda: kq.aum_tiers(_with(aum=customers()["aum"].astype(str).where(
           customers().index > 0, "n/a"))), SchemaError, "numeric"),
+    C("tiers-currency", "tiering", "CNY ladder on a table in EUR",
+      lambda: kq.aum_tiers(_in_eur()), ParameterError, "kq.quantile_tiers"),
+    C("tiers-fx-rate", "tiering", "negative fx_rate",
+      lambda: kq.aum_tiers(_in_eur(), fx_rate=-2.0), ParameterError, "fx_rate"),
+    C("quantile-cuts", "tiering", "quantile cuts not increasing within (0, 1)",
+      lambda: kq.quantile_tiers(customers(), cuts=(0.9, 0.5)), ParameterError, "cuts"),
     C("tiers-labels", "tiering", "unknown label language",
       lambda: kq.aum_tiers(customers(), labels="fr"), ParameterError, "labels"),
     C("contribution-missing", "tiering", "contribution without balance columns",
@@ -274,6 +301,8 @@ CASES: list[Case] = [
       lambda: kq.rfm(transactions().drop(columns="date")), SchemaError, "'date'"),
     C("rfm-amount-text", "tiering", "transaction amounts held as text",
       lambda: kq.rfm(transactions().assign(amount="12")), SchemaError, "numbers stored as text"),
+    C("rfm-int-dates-serial", "tiering", "Excel serial numbers as transaction dates",
+      lambda: kq.rfm(transactions().assign(date=45292.0)), SchemaError, "excel"),
     C("rfm-end-before-log", "tiering", "observation_end before every transaction",
       lambda: kq.rfm(transactions(), observation_end="2000-01-01"), ParameterError,
       "before every transaction"),
@@ -336,6 +365,14 @@ CASES: list[Case] = [
       lambda: kq.fit_on_sample(individuals(), kq.segment_pipeline(), sample_size=50,
                                stratify="branch"),
       SchemaError, "branch"),
+    C("pipeline-exclude-with-lists", "clustering", "exclude= together with explicit column lists",
+      lambda: kq.segment_pipeline(numeric=["age"], exclude=["aum"]), ParameterError,
+      "exclude= and target="),
+    C("features-exclude-type", "clustering", "exclude= that is not a column name or list",
+      lambda: kq.choose_features(individuals(), exclude=3), ParameterError, "exclude="),
+    C("profile-lexicon", "clustering", "persona words that are not four strings",
+      lambda: kq.profile_segments(individuals(), _pipeline().predict(individuals()),
+                                  lexicon={"age": ("年长",)}), ParameterError, "lexicon"),
     # groups
     C("dunbar-band", "groups", "min_size larger than max_size",
       lambda: kq.dunbar_groups(individuals(), by="region", features=["age"], min_size=200,

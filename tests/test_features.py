@@ -142,3 +142,34 @@ def test_uci_credit_default_label_is_not_a_feature():
     assert not chosen.loc["defaulted_next_month", "use"]
     assert not chosen.loc["customer_id", "use"]
     assert chosen.loc["pay_delay_max_6m", "use"]
+
+
+def test_stability_is_judged_by_the_lower_quantile():
+    rng = np.random.default_rng(0)
+    # two clear groups and a diffuse third: most runs agree, some do not
+    data = pd.DataFrame({"x": np.r_[rng.normal(0, 1, 60), rng.normal(3, 1, 60),
+                                    rng.normal(6, 3, 60)]})
+    res = kq.stability(data, kq.segment_pipeline(n_clusters=3), n_boot=12, random_state=0,
+                       progress=False)
+    s = res.summary
+    assert s["q05_ari"] == pytest.approx(res.runs["ari"].quantile(0.05))
+    lower = s["q05_ari"]
+    expected = ("stable" if lower >= 0.85 else
+                "moderately stable" if lower >= 0.6 else "unstable")
+    assert s["verdict"] == expected
+
+
+def test_progress_bars_only_in_interactive_sessions(monkeypatch):
+    from kequn_lib.clustering._pipeline import _show_progress
+
+    assert _show_progress(None) is False  # under pytest
+    assert _show_progress(True) is True and _show_progress(False) is False
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("KEQUN_PROGRESS", "1")
+    assert _show_progress(None) is True
+    monkeypatch.setenv("KEQUN_PROGRESS", "0")
+    assert _show_progress(None) is False
+    monkeypatch.delenv("KEQUN_PROGRESS")
+    monkeypatch.setenv("CI", "true")
+    assert _show_progress(None) is False

@@ -100,6 +100,8 @@ def inputs() -> dict[str, Any]:
         kq.silent_groups(frames["activity"])["silent"], on="group_id"))
     frames["pipe"] = pipe
     frames["bgnbd"] = kq.BGNBD().fit(weekly)
+    frames["spenders"] = _tag(kq.simulate_gamma_gamma(300, p=6.0, q=4.0, v=15.0))
+    frames["gg"] = kq.GammaGamma().fit(frames["spenders"])
     return frames
 
 
@@ -136,6 +138,11 @@ CALLS: dict[str, Call] = {
     "BGNBD.p_alive": lambda f: (f["bgnbd"].p_alive, (f["weekly"],), {}),
     "BGNBD.expected_purchases": lambda f: (
         f["bgnbd"].expected_purchases, (13,), {"rfm_table": f["weekly"]}),
+    "calibration_holdout": lambda f: (
+        kq.calibration_holdout, (f["tx"],), {"calibration_end": "2024-02-15"}),
+    "GammaGamma.fit": lambda f: (kq.GammaGamma().fit, (f["spenders"],), {}),
+    "GammaGamma.conditional_expected_spend": lambda f: (
+        f["gg"].conditional_expected_spend, (f["spenders"],), {}),
     # clustering
     "segment_pipeline.fit_predict": lambda f: (
         kq.segment_pipeline(n_clusters=3, random_state=0).fit_predict, (f["individuals"],), {}),
@@ -150,6 +157,11 @@ CALLS: dict[str, Call] = {
                                     {"chunk_size": 100}),
     "profile_segments": lambda f: (kq.profile_segments, (f["individuals"], f["labels"]), {}),
     "choose_features": lambda f: (kq.choose_features, (f["individuals"],), {}),
+    "segment_customers": lambda f: (kq.segment_customers, (f["customers"],),
+                                    {"k_range": range(2, 4), "k_max": 3, "sample_size": 300}),
+    "quantile_tiers": lambda f: (kq.quantile_tiers, (f["customers"],), {}),
+    "table_currency": lambda f: (kq.table_currency, (f["customers"],), {}),
+    "parse_dates": lambda f: (kq.parse_dates, (f["tx"]["date"].dt.strftime("%Y/%m/%d"),), {}),
     "compare_partitions": lambda f: (
         kq.compare_partitions, (kq.aum_tiers(f["individuals"]), f["labels"]), {}),
     # groups

@@ -6,6 +6,8 @@ are turned into errors inside the kernel; any other text on stderr fails the tes
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kequn_lib import report
@@ -20,12 +22,46 @@ warnings.filterwarnings("error", category=FutureWarning)
 """
 
 
+DEFAULT_PARAMS = {"N_CUSTOMERS": 3_000, "SEED": 0}
+_EXECUTED: dict[str, object] = {}  # default runs, reused by the cross-chapter checks below
+
+
+def _reader_text(nb) -> str:
+    """Everything a reader sees in the outputs: streams, Markdown sentences and plain text."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            data = out.get("data", {})
+            parts.append(data.get("text/markdown", ""))
+            parts.append(data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _key_figures(nb) -> dict:
+    figures: dict = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            figures.update(out.get("data", {}).get("application/vnd.kequn.key-figures+json", {}))
+    return figures
+
+
+def _execute_default(path, monkeypatch, tmp_path):
+    if path.stem not in _EXECUTED:
+        # an empty data cache: the default build must read well without the public data
+        monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
+        _EXECUTED[path.stem] = report.execute_notebook(
+            path, params=DEFAULT_PARAMS, strict=True, setup=SETUP, timeout=600)
+    return _EXECUTED[path.stem]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_cleanly(path):
-    nb = report.execute_notebook(
-        path, params={"N_CUSTOMERS": 3_000, "SEED": 0}, strict=True, setup=SETUP, timeout=600
-    )
+def test_notebook_executes_cleanly(path, monkeypatch, tmp_path):
+    nb = _execute_default(path, monkeypatch, tmp_path)
+    text = _reader_text(nb)
+    for leak in ("Could not download", "HTTPSConnection", str(tmp_path), "Traceback"):
+        assert leak not in text, f"the default build shows {leak!r} to the reader"
     assert nb.cells[0].cell_type == "markdown"
     images = sum(
         "image/png" in out.get("data", {})
@@ -59,8 +95,40 @@ def test_notebook_runs_on_real_data(stem, data, member, tmp_path, monkeypatch):
     monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
     nb = report.execute_notebook(REPO / "notebooks" / f"{stem}.ipynb", params={"DATA": data},
                                  strict=True, setup=SETUP, timeout=600)
-    text = "".join(o.get("text", "") + o.get("data", {}).get("text/markdown", "")
-                   for c in nb.cells for o in c.get("outputs", []))
+    text = _reader_text(nb)
     assert data in text, "the chapter should say which data it ran on"
     assert "not available" not in text, "the real data were in the cache but not used"
 
+
+
+SHARED_SEGMENTS = ("03_clustering_segments", "04_group_operations")
+
+
+def _code(stem: str) -> str:
+    cells = json.loads((REPO / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_chapters_03_and_04_make_the_same_segmentation_call():
+    calls = {stem: [ln.strip() for ln in _code(stem).splitlines() if "segment_customers(" in ln]
+             for stem in SHARED_SEGMENTS}
+    main = "seg = kq.segment_customers(customers, random_state=SEED)"
+    assert all(main in found for found in calls.values()), calls
+    assert "n_clusters" not in _code("04_group_operations"), "04 must not fix its own k"
+
+
+@pytest.mark.slow
+def test_chapters_03_and_04_report_the_same_segments(monkeypatch, tmp_path):
+    figures = {stem: _key_figures(_execute_default(REPO / "notebooks" / f"{stem}.ipynb",
+                                                   monkeypatch, tmp_path / stem))
+               for stem in SHARED_SEGMENTS}
+    seg03, seg04 = (figures[s]["segments"] for s in SHARED_SEGMENTS)
+    assert seg03 == seg04 >= 2
+    texts = {s: _reader_text(_EXECUTED[s]) for s in SHARED_SEGMENTS}
+    for stem, text in texts.items():
+        assert f"**{seg03} segments**" in text, f"{stem} states the count from the run"
+    tables = {s: [o["data"]["text/plain"] for c in _EXECUTED[s].cells for o in c.get("outputs", [])
+                  if "Persona (画像)" in o.get("data", {}).get("text/plain", "")]
+              for s in SHARED_SEGMENTS}
+    first, second = (tables[s] for s in SHARED_SEGMENTS)
+    assert first and first == second, "the two chapters show different segment sizes or names"

@@ -39,10 +39,11 @@ def test_notebooks_have_title_summary_and_parameters():
 
 
 def _names(requirements):
+    """name -> version spec; pip extras (``dask[dataframe]``) are not part of either."""
     out = {}
     for req in requirements:
-        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", req)
-        out[m.group(1).lower().replace("_", "-")] = m.group(2).replace(" ", "")
+        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*(.*)", req)
+        out[m.group(1).lower().replace("_", "-")] = m.group(3).split("#")[0].replace(" ", "")
     return out
 
 
@@ -61,6 +62,10 @@ def test_environment_yml_matches_pyproject():
             conda.update(_names([m.group(1)]))
     listed = {**conda, **pip}
     assert set(listed) == set(wanted), set(listed) ^ set(wanted)
+    # a valid conda spec: conda names (no pip extras), kequn itself installed with --no-deps
+    specs = [ln for ln in text.split("dependencies:", 1)[1].splitlines() if ln.startswith("  - ")]
+    assert not [ln for ln in specs if "[" in ln], "conda names take no pip extras"
+    assert "-e ." not in text.split("  - pip:", 1)[1] and "pip install --no-deps -e ." in text
     for name, pin in wanted.items():
         assert listed[name] == pin, f"{name}: pyproject {pin!r} vs environment.yml {listed[name]!r}"
     assert "<3.13" in wanted["matplotlib"]

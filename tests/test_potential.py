@@ -146,15 +146,16 @@ def test_penalizer_shrinks_parameters(rfm_sim, fitted):
 
 def test_sklearn_style(fitted):
     model = kq.BGNBD(penalizer_coef=0.01)
-    assert model.get_params() == {"penalizer_coef": 0.01}
+    assert model.get_params() == {"penalizer_coef": 0.01, "frequency_col": "frequency",
+                                  "recency_col": "recency", "T_col": "T"}
     assert not hasattr(model, "params_")
-    assert clone(fitted).get_params() == {"penalizer_coef": 0.0}
+    assert clone(fitted).get_params()["penalizer_coef"] == 0.0
     assert "BGNBD" in repr(model)
 
 
 def test_custom_column_names(rfm_sim, fitted):
     renamed = rfm_sim.rename(columns={"frequency": "f", "recency": "rec", "T": "age"})
-    model = kq.BGNBD().fit(renamed, frequency="f", recency="rec", T="age")
+    model = kq.BGNBD(frequency_col="f", recency_col="rec", T_col="age").fit(renamed)
     np.testing.assert_allclose(model.params_, fitted.params_, rtol=1e-6)
     assert model.p_alive(renamed.head(3)).index.tolist() == renamed.index[:3].tolist()
 

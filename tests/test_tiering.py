@@ -614,3 +614,40 @@ def test_split_by_kind_missing_column_and_missing_values():
     assert kq.split_by_kind(_mixed().iloc[:0]) == {}
     with pytest.raises(KequnError, match="DataFrame"):
         kq.split_by_kind([1, 2])
+
+
+def test_plots_and_concentration_share_one_cumulative_computation():
+    """plot_lorenz, plot_pareto and concentration all draw on kq.cumulative_shares."""
+    import matplotlib.pyplot as plt
+
+    v = pd.Series([5.0, 0.0, 1.0, 12.0, 2.0], name="aum")
+    lorenz = kq.cumulative_shares(v)
+    assert lorenz["customer_share"].tolist() == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert np.allclose(lorenz["value_share"], np.array([0, 0, 1, 3, 8, 20]) / 20)
+    pareto = kq.cumulative_shares(v, largest_first=True)
+    assert np.allclose(pareto["value_share"], np.array([0, 12, 17, 19, 20, 20]) / 20)
+    c = kq.concentration(v, points=6)
+    assert np.allclose(c.lorenz["value_share"], lorenz["value_share"])
+    _fig, axes = plt.subplots(1, 2)
+    line = kq.plot_lorenz(v, ax=axes[0]).lines[0]
+    assert np.allclose(line.get_ydata(), lorenz["value_share"])
+    with_negative = pd.concat([v, pd.Series([-4.0], name="aum")], ignore_index=True)
+    line = kq.plot_pareto(with_negative, ax=axes[1]).lines[0]
+    clipped = kq.cumulative_shares(with_negative, largest_first=True, negative="clip")
+    assert np.allclose(line.get_ydata(), clipped["value_share"])
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "fragment"),
+    [
+        (pd.Series([], dtype="float64", name="aum"), {}, "'aum' is empty"),
+        (pd.Series([0.0, 0.0], name="aum"), {}, "sums to 0 over 2 customers"),
+        (pd.Series([1.0, -1.0], name="aum"), {}, "non-negative"),
+        (pd.Series([1.0, np.nan], name="aum"), {}, "finite"),
+        (pd.Series([1.0, -1.0], name="aum"), {"negative": "zero"}, "negative='zero'"),
+    ],
+)
+def test_cumulative_shares_bad_input(values, kwargs, fragment):
+    with pytest.raises(KequnError, match=fragment):
+        kq.cumulative_shares(values, **kwargs)

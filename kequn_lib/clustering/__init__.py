@@ -7,6 +7,8 @@ helpers a segmentation study needs:
 
 * :func:`segment_pipeline`: preparation (median imputation, ``log1p`` on money, scaling, one-hot
   for categories) followed by k-means, mini-batch k-means, a Gaussian mixture, Ward or HDBSCAN;
+* :func:`segment_customers`: the one call the chapters share (choose k, widening the range
+  when the best k sits at its edge; fit; profile; unique names);
 * :func:`choose_k`: silhouette, Calinski-Harabasz, Davies-Bouldin, inertia and BIC per k, with a
   recommended k and the rule that chose it;
 * :func:`stability`: bootstrap adjusted Rand indices, so a reader sees whether segments are real;
@@ -50,6 +52,7 @@ from ._scale import (
     predict_partitions,
     sample_partitions,
 )
+from ._segmentation import Segmentation, segment_customers
 from ._selection import (
     RULES,  # noqa: F401
     STABILITY_THRESHOLDS,  # noqa: F401
@@ -65,6 +68,7 @@ __all__ = [
     "PartitionComparison",
     "SegmentPipeline",
     "SegmentPreparer",
+    "Segmentation",
     "StabilityResult",
     "choose_features",
     "choose_k",
@@ -75,6 +79,7 @@ __all__ = [
     "predict_partitions",
     "profile_segments",
     "sample_partitions",
+    "segment_customers",
     "segment_pipeline",
     "stability",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -493,8 +495,29 @@ def _sample_index(n: int, size: int | None, rng: np.random.Generator) -> np.ndar
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
-def _progress(iterable: Iterable, *, progress: bool, desc: str, total: int | None = None):
-    if not progress:
+def _show_progress(progress: bool | None) -> bool:
+    """Whether to draw a progress bar: ``progress`` when given, else ``KEQUN_PROGRESS``
+    (``0``/``1``) when set, else only in an interactive session (a terminal or a notebook
+    front end), never under CI, pytest or papermill."""
+    if progress is not None:
+        return bool(progress)
+    env = os.environ.get("KEQUN_PROGRESS", "").strip().lower()
+    if env in {"0", "false", "no", "off"}:
+        return False
+    if env in {"1", "true", "yes", "on"}:
+        return True
+    if os.environ.get("CI") or "PYTEST_CURRENT_TEST" in os.environ or "papermill" in sys.modules:
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        return type(shell).__name__ in {"ZMQInteractiveShell", "TerminalInteractiveShell"}
+    return bool(hasattr(sys, "ps1") and sys.stderr is not None and sys.stderr.isatty())
+
+
+def _progress(iterable: Iterable, *, progress: bool | None, desc: str,
+              total: int | None = None):
+    if not _show_progress(progress):
         return iterable
     with warnings.catch_warnings():  # tqdm.auto warns in Jupyter when ipywidgets is absent
         warnings.filterwarnings("ignore", message="IProgress not found")

@@ -333,21 +333,14 @@ def _to_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return value.where(~bad, False).astype(bool), bad
 
 
-def _to_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s.astype("datetime64[ns]")
-        return out, pd.Series(False, index=s.index)
-    missing = _missing(s)
-    text = s.astype("string").str.strip().mask(missing)
-    text = text.str.replace(r"(\d)\s*[年月/.]\s*", r"\1-", regex=True).str.replace("日", "")
-    eight = text.str.fullmatch(r"\d{8}").fillna(False)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if eight.any():
-        out[eight] = pd.to_datetime(text[eight], format="%Y%m%d", errors="coerce")
-    rest = ~eight & ~missing
-    if rest.any():
-        out[rest] = pd.to_datetime(text[rest], format="mixed", errors="coerce")
-    return out.astype("datetime64[ns]"), out.isna() & ~missing
+def _to_dates(s: pd.Series, ctx: dict[str, Any], col: str) -> tuple[pd.Series, pd.Series]:
+    """The package's one date reader (kq.parse_dates), naming the file in its errors."""
+    from .._dates import parse_dates
+
+    owner = f"{ctx['owner']}: {ctx['path'].name}"
+    out = parse_dates(s, column=col, owner=owner, dayfirst=ctx.get("dayfirst"),
+                      date_format=ctx.get("date_format"), errors="coerce")
+    return out, out.isna() & ~_missing(s)
 
 
 def _bad_values(
@@ -396,7 +389,7 @@ def _parse(
                 raise _bad_values(out, col, bad, "not a yes/no value (是/否, Y/N, 1/0)", ctx)
             out[col] = flags
         elif col in {"date", "open_date"}:
-            dates, bad = _to_dates(s)
+            dates, bad = _to_dates(s, ctx, col)
             if bad.any():
                 raise _bad_values(out, col, bad, "not a date (e.g. 2024-01-31)", ctx)
             if col == "date" and dates.isna().any():
@@ -454,6 +447,8 @@ def read_customers(
     unit: str | None = None,
     preset: bool = True,
     as_of: str | pd.Timestamp | None = None,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a customer export (CSV, Parquet or .xlsx) into a validated customer table.
 
@@ -480,6 +475,12 @@ def read_customers(
     as_of : str or Timestamp, optional
         Reference date for ``tenure_months`` (whole months since ``open_date``), computed only
         when the file has ``open_date`` (开户日期) and no ``tenure_months``.
+    dayfirst : bool, optional
+        Order of ``dd/mm/yyyy`` against ``mm/dd/yyyy`` dates, when the column itself does not
+        decide it (see :func:`parse_dates`).
+    date_format : str, optional
+        ``"excel"`` (serial day numbers), ``"yymmdd"`` or a ``strftime`` pattern for the date
+        columns (see :func:`parse_dates`).
 
     Returns
     -------
@@ -527,7 +528,7 @@ def read_customers(
     unit = _check_unit(unit, owner)
     frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
     frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner)
+    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format}
     data = _parse(frame, factors, unit, ctx)
     if "customer_id" not in data.columns:
         msg = (
@@ -561,6 +562,8 @@ def read_transactions(
     sheet: str | int | None = None,
     unit: str | None = None,
     preset: bool = True,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a transaction export (CSV, Parquet or .xlsx) into a validated transaction log.
 
@@ -580,6 +583,9 @@ def read_transactions(
         Unit of ``amount`` (a unit in its header takes precedence).
     preset : bool, default=True
         Apply :data:`HEADER_PRESET` to headers that ``columns`` does not name.
+    dayfirst, date_format : optional
+        How to read the ``date`` column, as in :func:`read_customers` and
+        :func:`parse_dates`.
 
     Returns
     -------
@@ -616,6 +622,6 @@ def read_transactions(
     unit = _check_unit(unit, owner)
     frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
     frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner)
+    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format}
     data = _parse(frame, factors, unit, ctx)
     return _validated(data, validate_transactions, ctx)

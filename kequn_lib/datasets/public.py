@@ -617,7 +617,9 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
         - ``subscribed_term_deposit`` (bool): the campaign outcome ``y``.
 
         ``duration`` is left out (it leaks the outcome). ``.attrs`` keeps the raw table's
-        citation, licence and source, sets ``currency`` to ``"EUR"`` and adds ``column_map``.
+        citation, licence and source, sets ``currency`` to ``"EUR"``, names the campaign outcome in
+        ``outcome`` (``"subscribed_term_deposit"``: never a segmentation feature) and adds
+        ``column_map``.
 
     Raises
     ------
@@ -679,6 +681,7 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
         {
             **_BANK_META,
             "currency": "EUR",
+            "outcome": "subscribed_term_deposit",
             "column_map": {
                 "customer_id": "row number + 1 (no client id in the data)",
                 "aum": "max(balance, 0), EUR, asset proxy",
@@ -936,7 +939,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per cardholder, same index as ``raw``; money in NT$ (``.attrs["currency"]`` is
-        ``"TWD"``, not converted):
+        ``"TWD"``, not converted; ``.attrs["outcome"]`` is ``"defaulted_next_month"``):
 
         - ``customer_id`` (int64): ``ID``.
         - ``aum`` (float64): ``LIMIT_BAL``, the credit limit. This is **not** an asset balance
@@ -1018,6 +1021,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
     out.attrs.update(
         {
             **_CREDIT_META,
+            "outcome": "defaulted_next_month",
             "column_map": {
                 "customer_id": "ID",
                 "aum": "LIMIT_BAL (credit limit, NT$; a value proxy, not assets)",

@@ -412,7 +412,9 @@ def make_customers(
         "true_persona": pd.Categorical.from_codes(persona, list(PERSONAS)),
         "true_wallet": true_wallet,
     }
-    return pd.DataFrame(frame, copy=False)  # no second copy of every column
+    out = pd.DataFrame(frame, copy=False)  # no second copy of every column
+    out.attrs["currency"] = "CNY"  # money columns are yuan (see kq.table_currency)
+    return out
 
 
 def _persona_arrays() -> dict[str, np.ndarray]:
@@ -430,6 +432,7 @@ def make_transactions(
     *,
     months: int = 12,
     start: str | pd.Timestamp = "2024-01-01",
+    future_months: int = 0,
     random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Generate a transaction log (event log) for a customer table.
@@ -450,6 +453,12 @@ def make_transactions(
         Length of the observation period in months (1–120).
     start : str or Timestamp, default="2024-01-01"
         First day of the period.
+    future_months : int, default=0
+        Also simulate this many months after the period (0–120), with the same customers
+        and the same process: the events of the future come after those of the period in
+        the log (from ``start + months`` on), and the period's events are exactly those
+        of ``future_months=0``. Split the log with :func:`calibration_holdout` at the end of
+        the period to get a real holdout, and a ground truth for lifetime value.
     random_state : int, numpy Generator or None, default=0
         Seed; the same seed and table give the same log.
 
@@ -485,6 +494,8 @@ def make_transactions(
     require_unique(customers, "customer_id", owner=owner)
     aum = require_numeric(customers, "aum", owner=owner, nonnegative=True).to_numpy()
     months = check_int(months, name="months", owner=owner, low=1, high=120)
+    future_months = check_int(future_months, name="future_months", owner=owner, low=0,
+                              high=120)
     try:
         start_ts = pd.Timestamp(start).normalize()
     except (TypeError, ValueError):
@@ -516,39 +527,53 @@ def make_transactions(
     # churn: about one customer in six goes silent at a random day of the period
     alive_days = np.where(rng.random(len(customers)) < 0.16,
                           rng.integers(1, max(days, 2), len(customers)), days)
-    lam = monthly * months * alive_days / days
-    counts = rng.poisson(lam)
-    who = np.repeat(np.arange(len(customers)), counts)
-    day = np.floor(rng.random(who.size) * alive_days[who]).astype(np.int64)
+    def draw(active: np.ndarray, offset: int) -> tuple[np.ndarray, ...]:
+        """Events of every customer over ``active`` days from day ``offset``."""
+        counts = rng.poisson(monthly * months * active / days)
+        who = np.repeat(np.arange(len(customers)), counts)
+        day = offset + np.floor(rng.random(who.size) * active[who]).astype(np.int64)
 
-    # kind of each event: weights per customer, then one draw per event
-    w = np.stack(
-        [
-            np.full(len(customers), 1.0),  # deposit
-            np.full(len(customers), 0.8) + 0.01 * app,  # withdrawal
-            0.4 + 0.02 * app + 3.0 * remit / (remit + 12.0),  # transfer
-            0.3 + 0.05 * app,  # payment
-            0.05 + 0.4 * rm + 0.2 * (wealth > 0),  # wealth purchase
-            1.0 * loan,  # loan repayment
-            2.0 * (fx > 0),  # fx
-        ],
-        axis=1,
-    )
-    kind = _pick_rows(rng, w, who)
-    scale = np.maximum(aum, 2_000.0)[who]
-    typical = np.where(corporate[who], 0.05, 0.03)
-    amount = np.round(scale * typical * rng.lognormal(0.0, 0.9, who.size) + 10.0, 2)
-    fx_event = kind == TRANSACTION_KINDS.index("fx")
-    amount = np.where(fx_event, np.round(np.maximum(fx[who], 1e3) / 12.0
-                                         * rng.lognormal(0.0, 0.5, who.size), 2), amount)
+        # kind of each event: weights per customer, then one draw per event
+        w = np.stack(
+            [
+                np.full(len(customers), 1.0),  # deposit
+                np.full(len(customers), 0.8) + 0.01 * app,  # withdrawal
+                0.4 + 0.02 * app + 3.0 * remit / (remit + 12.0),  # transfer
+                0.3 + 0.05 * app,  # payment
+                0.05 + 0.4 * rm + 0.2 * (wealth > 0),  # wealth purchase
+                1.0 * loan,  # loan repayment
+                2.0 * (fx > 0),  # fx
+            ],
+            axis=1,
+        )
+        kind = _pick_rows(rng, w, who)
+        scale = np.maximum(aum, 2_000.0)[who]
+        typical = np.where(corporate[who], 0.05, 0.03)
+        amount = np.round(scale * typical * rng.lognormal(0.0, 0.9, who.size) + 10.0, 2)
+        fx_event = kind == TRANSACTION_KINDS.index("fx")
+        amount = np.where(fx_event, np.round(np.maximum(fx[who], 1e3) / 12.0
+                                             * rng.lognormal(0.0, 0.5, who.size), 2), amount)
 
-    cw = np.stack([0.2 + 0.05 * app, 0.3 + 0.2 * corporate, np.full(len(customers), 0.25),
-                   0.1 * rm], axis=1)
-    channel = _pick_rows(rng, cw, who)
-    channel = np.where(kind == TRANSACTION_KINDS.index("wealth_purchase"),
-                       np.where(rng.random(who.size) < 0.5, 3, channel), channel).astype(np.int8)
-    channel = np.where((channel == 3) & (rm[who] == 0), 1, channel).astype(np.int8)
+        cw = np.stack([0.2 + 0.05 * app, 0.3 + 0.2 * corporate, np.full(len(customers), 0.25),
+                       0.1 * rm], axis=1)
+        channel = _pick_rows(rng, cw, who)
+        wealth_event = kind == TRANSACTION_KINDS.index("wealth_purchase")
+        channel = np.where(wealth_event, np.where(rng.random(who.size) < 0.5, 3, channel),
+                           channel).astype(np.int8)
+        channel = np.where((channel == 3) & (rm[who] == 0), 1, channel).astype(np.int8)
 
+        return who, day, kind, amount, channel
+
+    who, day, kind, amount, channel = draw(alive_days, 0)
+    if future_months:
+        # the future: still-active customers go on at the same rate and go silent with the
+        # same yearly chance (a constant hazard); silent ones stay silent
+        future_days = int((end + pd.DateOffset(months=future_months) - end).days)
+        hazard = -np.log1p(-0.16) / 365.0
+        lifetime = rng.exponential(1.0 / hazard, len(customers))
+        active = np.where(alive_days == days, np.minimum(lifetime, future_days), 0.0)
+        parts = list(zip((who, day, kind, amount, channel), draw(active, days), strict=True))
+        who, day, kind, amount, channel = (np.concatenate(p) for p in parts)
     order = np.lexsort((who, day))
     ids = customers["customer_id"].to_numpy()
     dates = np.datetime64(start_ts.date(), "D") + day[order].astype("timedelta64[D]")

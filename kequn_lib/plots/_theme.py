@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
+from .._display import column_labels
+from .._i18n import get_language, set_language
+from .._i18n import label as _bi
 from .._validation import check_option, require_columns, require_frame, require_numeric
 from ..errors import KequnError, ParameterError, SchemaError
+from ..tiering import cumulative_shares
 from . import _docstrings
 
 __all__ = [
@@ -104,7 +107,9 @@ def cjk_font() -> tuple[str, str | None]:
     return family, str(path)
 
 
-def use_theme(context: str = "notebook", *, style: str = "whitegrid", **kwargs: Any) -> str:
+def use_theme(
+    context: str = "notebook", *, style: str = "whitegrid", lang: str | None = None, **kwargs: Any
+) -> str:
     """Set kequn's seaborn theme with a font that renders Chinese text.
 
     Call it once at the top of a notebook or script. Importing kequn changes nothing; only this
@@ -116,6 +121,10 @@ def use_theme(context: str = "notebook", *, style: str = "whitegrid", **kwargs: 
         seaborn plotting context (``"paper"``, ``"notebook"``, ``"talk"``, ``"poster"``).
     style : str, default="whitegrid"
         seaborn style.
+    lang : {"en", "zh"}, optional
+        The language of figure labels, table headers and sentences, passed on to
+        :func:`set_language` (a notebook passes its ``LANG`` parameter). By default the
+        language is left as it is (English unless set).
     **kwargs
         Passed on to :func:`seaborn.set_theme` (e.g. ``palette=``).
 
@@ -134,6 +143,8 @@ def use_theme(context: str = "notebook", *, style: str = "whitegrid", **kwargs: 
     """
     context = check_option(context, ["paper", "notebook", "talk", "poster"], name="context",
                            owner="use_theme")
+    if lang is not None:
+        set_language(lang)
     family, _ = cjk_font()
     rc = {
         "font.family": "sans-serif",
@@ -167,6 +178,15 @@ def _page_points(ax: Axes, points: float = 9.0) -> float:
     """Font size that reads as ``points`` once the figure is scaled to the report's page width."""
     width = float(ax.figure.get_figwidth())
     return round(points * max(1.0, width / PAGE_WIDTH_IN), 1)
+
+
+def _term(name: object) -> str:
+    """A column's name on a figure: its Chinese term from the data dictionary in the Chinese
+    build (the name itself when it has none), the column name in the English build."""
+    if get_language() != "zh":
+        return str(name)
+    known = column_labels().get(str(name))
+    return known.zh if known is not None and known.zh else str(name)
 
 
 def _require_plot_data(
@@ -227,21 +247,17 @@ def plot_lorenz(
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])
         require_columns(data, cols, owner="plot_lorenz")
-        _require_plot_data(data, [x], owner="plot_lorenz", rows=False)
         if hue:
             groups = {str(k): g[x] for k, g in data.groupby(hue, observed=True, sort=True)}
         else:
             groups = {x: data[x]}
     for label, values in groups.items():
-        v = np.sort(values.to_numpy(dtype="float64"))
-        if v.size == 0 or v.sum() <= 0:
-            continue
-        cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
-        share = np.linspace(0, 1, v.size + 1)
-        ax.plot(share, cum, label=label, **kwargs)
-    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="equality 完全平均")
-    ax.set_xlabel("Share of customers (客户占比)")
-    ax.set_ylabel("Share of total (累计占比)")
+        curve = cumulative_shares(values)
+        ax.plot(curve["customer_share"], curve["value_share"], label=label, **kwargs)
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--",
+            label=_bi("equality", "完全平均", paren=False))
+    ax.set_xlabel(_bi("Share of customers", "客户占比"))
+    ax.set_ylabel(_bi("Share of total", "累计占比"))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     if len(groups) > 1 or hue:

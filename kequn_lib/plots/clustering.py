@@ -19,6 +19,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import (
     check_int,
     check_option,
@@ -30,7 +32,7 @@ from .._validation import (
 )
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _page_points, _require_plot_data
+from ._theme import _get_ax, _page_points, _require_plot_data, _term
 
 __all__ = [
     "plot_k_selection",
@@ -39,12 +41,17 @@ __all__ = [
     "plot_segment_profile",
 ]
 
+#: Size of heatmap annotations in points (legible at the page width).
+ANNOT_PT = 9
+
+# score: (English, Chinese) name, and the hint: (English, Chinese)
+_HIGHER, _LOWER = ("higher is better", "越高越好"), ("lower is better", "越低越好")
 _SCORES = {
-    "silhouette": ("Silhouette 轮廓系数", "higher is better"),
-    "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
-    "davies_bouldin": ("Davies-Bouldin", "lower is better"),
-    "inertia": ("Within-segment SS 组内平方和", "look for the elbow"),
-    "bic": ("BIC", "lower is better"),
+    "silhouette": (("Silhouette", "轮廓系数"), _HIGHER),
+    "calinski_harabasz": (("Calinski-Harabasz", None), _HIGHER),
+    "davies_bouldin": (("Davies-Bouldin", None), _LOWER),
+    "inertia": (("Within-segment SS", "组内平方和"), ("look for the elbow", "看拐点")),
+    "bic": (("BIC", None), _LOWER),
 }
 
 
@@ -91,17 +98,19 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
     fig, axes = plt.subplots(1, len(scores), figsize=figsize, squeeze=False)
     best = data.loc[data["recommended"], "k"] if "recommended" in data.columns else []
     for ax, col in zip(axes[0], scores, strict=True):
-        label, hint = _SCORES[col]
+        label, hint = _bi(*_SCORES[col][0], paren=False), _loc(*_SCORES[col][1])
         ax.plot(data["k"], data[col], marker="o", **kwargs)
         for k in best:
             ax.axvline(k, color="grey", ls="--", lw=1)
         ax.set_title(f"{label}\n({hint})", fontsize="medium")
-        ax.set_xlabel("k (number of segments 客群数)")
+        ax.set_xlabel(_loc("k (number of segments 客群数)", "k（客群数）"))
         ax.set_xticks(list(data["k"]))
-    axes[0][0].set_ylabel("score (unitless)")
+    axes[0][0].set_ylabel(_loc("score (unitless)", "得分（无量纲）"))
     rule = data.attrs.get("rule")
     if rule and len(best):
-        fig.suptitle(f"Choosing k 选择客群数: recommended k={int(best.iloc[0])} ({rule})",
+        head = _bi("Choosing k", "选择客群数", paren=False)
+        fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])} ({rule})",
+                          f"{head}：建议 k={int(best.iloc[0])}（{rule}）"),
                      fontsize="medium")
     fig.tight_layout()
     return fig
@@ -113,6 +122,7 @@ def plot_segment_profile(
     data: pd.DataFrame | None = None,
     *,
     features: list[str] | None = None,
+    max_features: int | None = None,
     label_col: str = "persona",
     ax: Axes | None = None,
     **kwargs: Any,
@@ -125,6 +135,9 @@ def plot_segment_profile(
         Output of :func:`~kequn_lib.profile_segments` (columns ``z_<feature>``).
     features : list of str, optional
         Features to show (without the ``z_`` prefix); default all.
+    max_features : int, optional
+        Show only this many features: those whose largest \\|z\\| over the segments is largest
+        (the features that separate segments most), in the profile's order.
     label_col : str, default="persona"
         Column used to label rows, after the segment number; ``None`` for the number only.
     {ax}
@@ -132,6 +145,11 @@ def plot_segment_profile(
         Passed to :func:`seaborn.heatmap`.
 
     {returns_ax}
+
+    Notes
+    -----
+    Without ``ax`` the heatmap gets a new figure, 8 inches wide (the page width) and as tall as
+    its rows need, so the 9-point annotations stay legible.
 
     Examples
     --------
@@ -149,20 +167,29 @@ def plot_segment_profile(
     if not zcols:
         raise ParameterError(
             "plot_segment_profile: no z_ columns; pass the output of kq.profile_segments.")
-    ax = _get_ax(ax)
+    if max_features is not None:
+        max_features = check_int(max_features, name="max_features",
+                                 owner="plot_segment_profile", low=1)
+        spread = data[zcols].astype(float).abs().max()
+        keep = set(spread.sort_values(ascending=False, kind="stable").index[:max_features])
+        zcols = [c for c in zcols if c in keep]
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
     if label_col is not None and label_col in data.columns:
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": _page_points(ax)}, "linewidths": 0.5,
-            "cbar_kws": {"label": "z-score (standard deviations)"}}
+            "fmt": ".1f", "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)},
+            "linewidths": 0.5,
+            "cbar_kws": {"label": _loc("z-score (standard deviations)", "标准分（标准差）")}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
-    ax.set_xlabel("Feature (z-score vs all customers 相对全体的标准分)")
-    ax.set_ylabel("Segment 客群")
-    ax.set_title("Segment profiles 客群画像")
+    ax.set_xlabel(_loc("Feature (z-score vs all customers 相对全体的标准分)",
+                       "特征（相对全体的标准分 z-score vs all customers）"))
+    ax.set_ylabel(_bi("Segment", "客群", paren=False))
+    ax.set_title(_bi("Segment profiles", "客群画像", paren=False))
     ax.tick_params(axis="x", labelrotation=60)
     return ax
 
@@ -243,10 +270,14 @@ def plot_segment_embedding(
     opts.update(kwargs)
     sns.scatterplot(data=plot_df, x="pc1", y="pc2", hue="segment", ax=ax, **opts)
     ratio = pca.explained_variance_ratio_
-    ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance, standardised units)")
-    ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
-    ax.set_title("Customers on two principal components, by segment 客群主成分投影")
-    ax.legend(title="segment 客群", fontsize="small", markerscale=2, loc="best")
+    ax.set_xlabel(_loc(f"PC1 ({ratio[0]:.0%} of variance, standardised units)",
+                       f"第一主成分 PC1（解释方差 {ratio[0]:.0%}，标准化单位）"))
+    ax.set_ylabel(_loc(f"PC2 ({ratio[1]:.0%} of variance)",
+                       f"第二主成分 PC2（解释方差 {ratio[1]:.0%}）"))
+    ax.set_title(_loc("Customers on two principal components, by segment 客群主成分投影",
+                      "客群主成分投影（Customers on two principal components）"))
+    ax.legend(title=_bi("segment", "客群", paren=False), fontsize="small", markerscale=2,
+              loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return ax
 
 
@@ -309,20 +340,21 @@ def plot_partition_crosstab(
     table = table.astype(float)
     if normalize == "index":
         table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
-        what = "share of row 行占比"
+        what = _bi("share of row", "行占比", paren=False)
     elif normalize == "columns":
         table = table.div(table.sum(axis=0).replace(0, np.nan), axis=1)
-        what = "share of column 列占比"
+        what = _bi("share of column", "列占比", paren=False)
     else:
-        what = "customers 客户数"
+        what = _bi("customers", "客户数", paren=False)
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": _page_points(ax)}, "linewidths": 0.5,
+            "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)}, "linewidths": 0.5,
             "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
-    ax.set_ylabel(str(table.index.name or "rows"))
-    ax.set_xlabel(str(table.columns.name or "columns"))
-    head = f"{ax.get_ylabel()} vs {ax.get_xlabel()} ({what})"
+    ax.set_ylabel(_term(table.index.name) if table.index.name else _loc("rows", "行"))
+    ax.set_xlabel(_term(table.columns.name) if table.columns.name else _loc("columns", "列"))
+    head = _loc(f"{ax.get_ylabel()} vs {ax.get_xlabel()} ({what})",
+                f"{ax.get_ylabel()} × {ax.get_xlabel()}（{what}）")
     ax.set_title(head + (f"\n{title}" if title else ""), fontsize="medium")
     return ax

@@ -8,10 +8,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _page_points
+from ._theme import _get_ax, _page_points, _term
 
 __all__ = ["plot_aum_distribution", "plot_mix", "plot_take_up"]
 
@@ -58,10 +60,10 @@ def plot_mix(
     shares.plot.barh(stacked=True, ax=ax, width=0.75, colormap=kwargs.pop("colormap", "tab20"),
                      **kwargs)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("Share of customers (客户占比)")
-    ax.set_ylabel(x)
+    ax.set_xlabel(_bi("Share of customers", "客户占比"))
+    ax.set_ylabel(_term(x))
     ax.invert_yaxis()
-    ax.legend(title=hue, bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
+    ax.legend(title=_term(hue), bbox_to_anchor=(1.01, 1), loc="upper left", fontsize="small")
     return ax
 
 
@@ -102,11 +104,12 @@ def plot_take_up(
     require_columns(data, [*flags, by], owner="plot_take_up")
     ax = _get_ax(ax)
     table = data.groupby(by, observed=True)[flags].mean().T
-    table.index = [(labels or {}).get(f, f) for f in table.index]
+    table.index = [(labels or {}).get(f, _term(f)) for f in table.index]
     kwargs.setdefault("annot_kws", {"fontsize": _page_points(ax)})
     sns.heatmap(table, annot=True, fmt=".0%", cmap=kwargs.pop("cmap", "Blues"), vmin=0, vmax=1,
-                cbar_kws={"label": "share of customers"}, ax=ax, **kwargs)
-    ax.set_xlabel(by)
+                cbar_kws={"label": _bi("share of customers", "客户占比", paren=False)}, ax=ax,
+                **kwargs)
+    ax.set_xlabel(_term(by))
     ax.set_ylabel("")
     return ax
 
@@ -159,10 +162,11 @@ def plot_aum_distribution(
     for label, value in (bars or {}).items():
         ax.axvline(value, color="black", lw=1, ls=":")
         ax.text(value, ax.get_ylim()[1] * 0.95, f" {label}", fontsize="small", va="top")
-    ax.set_xlabel(f"{x} (CNY 元, log scale)")
-    ax.set_ylabel("Customers (客户数)")
+    ax.set_xlabel(_loc(f"{x} (CNY 元, log scale)", f"{_term(x)}（元，对数刻度）"))
+    ax.set_ylabel(_bi("Customers", "客户数"))
     if zeros:
-        ax.set_title(f"({zeros:,} zero balances not shown)", fontsize="small", loc="right")
+        ax.set_title(_loc(f"({zeros:,} zero balances not shown)", f"（未显示 {zeros:,} 个零余额）"),
+                     fontsize="small", loc="right")
     return ax
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import check_int, require_columns, require_frame
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
@@ -66,18 +68,21 @@ def plot_group_sizes(
     sizes = ids.value_counts(sort=False)
     sizes = sizes[sizes > 0].to_numpy()
     ax.axvspan(min_size, max_size, color="tab:green", alpha=0.12,
-               label=f"band {min_size}–{max_size} 邓巴区间")
+               label=_loc(f"band {min_size}–{max_size} 邓巴区间",
+                          f"邓巴区间 {min_size}–{max_size}（band）"))
     if sizes.size:
         hi = max(int(sizes.max()), max_size) + 1
         kwargs.setdefault("bins", np.linspace(0, hi, min(60, hi) + 1))
         kwargs.setdefault("color", "tab:blue")
-        ax.hist(sizes, label="groups 客群", **kwargs)
+        ax.hist(sizes, label=_bi("groups", "客群", paren=False), **kwargs)
         outside = int(((sizes < min_size) | (sizes > max_size)).sum())
-        ax.set_title(f"Group sizes 客群规模: {sizes.size:,} groups, {outside:,} outside the band")
+        head = _bi("Group sizes", "客群规模", paren=False)
+        ax.set_title(_loc(f"{head}: {sizes.size:,} groups, {outside:,} outside the band",
+                          f"{head}：共 {sizes.size:,} 个群，{outside:,} 个在区间之外"))
     else:
-        ax.set_title("Group sizes 客群规模: no groups")
-    ax.set_xlabel("Members per group (人)")
-    ax.set_ylabel("Groups (个)")
+        ax.set_title(_loc("Group sizes 客群规模: no groups", "客群规模 Group sizes：没有群"))
+    ax.set_xlabel(_bi("Members per group", "人"))
+    ax.set_ylabel(_bi("Groups", "个"))
     ax.set_xlim(left=0)
     ax.legend(loc="upper left", fontsize="small")
     return ax
@@ -141,16 +146,16 @@ def plot_layer_funnel(
         ax.plot(g["_pos"].to_numpy(), 100 * g[y].to_numpy(dtype="float64"), label=str(label),
                 **kwargs)
     ax.set_xticks(range(len(levels)), levels)
-    ax.set_xlabel("Relationship layer (关系层级)")
+    ax.set_xlabel(_bi("Relationship layer", "关系层级"))
     if y == "share_reached":
-        ax.set_ylabel("Customers reaching the layer (%)")
+        ax.set_ylabel(_loc("Customers reaching the layer (%)", "到达该层级的客户（%）"))
     elif y == "conversion":
-        ax.set_ylabel("Conversion from the layer before (%)")
+        ax.set_ylabel(_loc("Conversion from the layer before (%)", "自上一层级的转化率（%）"))
     else:
         ax.set_ylabel(f"{y} (%)")
     ax.yaxis.set_major_formatter(PercentFormatter(100))
     ax.set_ylim(0, 105)
-    ax.set_title("Relationship funnel by segment (关系裂变漏斗)")
+    ax.set_title(_bi("Relationship funnel by segment", "关系裂变漏斗"))
     if hue:
         ax.legend(title=str(hue), fontsize="small", loc="upper right")
     return ax

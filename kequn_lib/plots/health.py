@@ -11,6 +11,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import check_int, check_random_state, require_columns, require_frame
 from . import _docstrings
 from ._theme import _get_ax, _require_plot_data
@@ -20,7 +22,9 @@ __all__ = [
     "plot_take_up_vs_fit",
 ]
 
-_HUE_LABELS = {True: "silent 沉默群", False: "others 其他群"}
+def _hue_labels() -> dict[bool, str]:
+    """Legend labels of the silent flag, in the page's language first."""
+    return {True: _bi("silent", "沉默群", paren=False), False: _bi("others", "其他群", paren=False)}
 
 
 @_docstrings.share
@@ -88,16 +92,17 @@ def plot_group_activity(
     _require_plot_data(data, [y] if weeks_are_dates else [x, y], owner=owner)
     rng = check_random_state(random_state, owner=owner)
     frame = data[[x, y, units] + ([hue] if hue else [])].copy()
+    hue_labels = _hue_labels()
     if hue:
-        frame["_hue"] = frame[hue].map(_HUE_LABELS) if pd.api.types.is_bool_dtype(
+        frame["_hue"] = frame[hue].map(hue_labels) if pd.api.types.is_bool_dtype(
             frame[hue]) else frame[hue].astype(str)
     else:
-        frame["_hue"] = "groups 客群"
+        frame["_hue"] = _bi("groups", "客群", paren=False)
     levels = sorted(frame["_hue"].dropna().unique(), key=str)
     palette = dict(zip(levels, sns.color_palette("deep", len(levels)), strict=True))
-    if _HUE_LABELS[True] in palette:
-        palette[_HUE_LABELS[True]] = "tab:red"
-        palette[_HUE_LABELS[False]] = "tab:blue"
+    if hue_labels[True] in palette:
+        palette[hue_labels[True]] = "tab:red"
+        palette[hue_labels[False]] = "tab:blue"
     for level in levels:
         ids = pd.unique(frame.loc[frame["_hue"] == level, units])
         pick = rng.choice(len(ids), size=min(n_lines, len(ids)), replace=False)
@@ -111,18 +116,21 @@ def plot_group_activity(
     sns.lineplot(data=frame, x=x, y=y, hue="_hue", hue_order=levels, palette=palette, ax=ax,
                  **kwargs)
     n_groups = frame[units].nunique()
-    if hue and _HUE_LABELS[True] in levels:
-        n_silent = frame.loc[frame["_hue"] == _HUE_LABELS[True], units].nunique()
-        ax.set_title(f"Weekly activity per group 客群活跃度: {n_silent:,} of {n_groups:,} "
-                     "groups falling silent")
+    if hue and hue_labels[True] in levels:
+        n_silent = frame.loc[frame["_hue"] == hue_labels[True], units].nunique()
+        ax.set_title(_loc(f"Weekly activity per group 客群活跃度: {n_silent:,} of {n_groups:,} "
+                          "groups falling silent",
+                          f"客群活跃度 Weekly activity：{n_groups:,} 个群中 "
+                          f"{n_silent:,} 个趋于沉默"))
     else:
-        ax.set_title(f"Weekly activity per group 客群活跃度 ({n_groups:,} groups)")
-    ax.set_xlabel("Week (周)")
-    ax.set_ylabel("Posts + replies per member per week")
+        ax.set_title(_loc(f"Weekly activity per group 客群活跃度 ({n_groups:,} groups)",
+                          f"客群活跃度 Weekly activity（{n_groups:,} 个群）"))
+    ax.set_xlabel(_bi("Week", "周"))
+    ax.set_ylabel(_loc("Posts + replies per member per week", "每位成员每周发言与回复数"))
     ax.set_ylim(bottom=0)
     legend = ax.get_legend()
     if legend is not None:
-        legend.set_title("median, middle half")
+        legend.set_title(_loc("median, middle half", "中位数与中间一半"))
     return ax
 
 
@@ -182,13 +190,17 @@ def plot_take_up_vs_fit(
         points = ax.scatter(xs, ys, c=100 * data[hue].to_numpy(dtype="float64"), vmin=0,
                             vmax=100, **kwargs)
         bar = ax.figure.colorbar(points, ax=ax)
-        bar.set_label("Forwarded identical items 转发同质内容 (%)" if hue == "forwarded_share"
+        bar.set_label(_loc("Forwarded identical items 转发同质内容 (%)",
+                           "转发同质内容 Forwarded identical items（%）")
+                      if hue == "forwarded_share"
                       else f"{hue} (%)")
     else:
         ax.scatter(xs, ys, **kwargs)
-    ax.set_xlabel("Content fit: share of the three questions answered (%)")
-    ax.set_ylabel("Products taken up per 100 members")
+    ax.set_xlabel(_loc("Content fit: share of the three questions answered (%)",
+                       "内容契合度：回答三个问题的比例（%）"))
+    ax.set_ylabel(_loc("Products taken up per 100 members", "每百名成员的产品采纳数"))
     ax.xaxis.set_major_formatter(PercentFormatter(100))
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Take-up against content fit 内容契合度与产品采纳 ({len(data):,} groups)")
+    ax.set_title(_loc(f"Take-up against content fit 内容契合度与产品采纳 ({len(data):,} groups)",
+                      f"内容契合度与产品采纳 Take-up against content fit（{len(data):,} 个群）"))
     return ax

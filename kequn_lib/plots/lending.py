@@ -13,6 +13,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from ..lending import lending_facts
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 _BANK_COLORS = {"WeBank": "#1f77b4", "MYbank": "#ff7f0e"}
+_BANK_ZH = {"WeBank": "微众银行", "MYbank": "网商银行"}
 
 
 def _cny(v: float, _pos: Any = None) -> str:
@@ -112,16 +115,17 @@ def plot_loan_sizes(
             if bank == "MYbank":
                 ax.axvline(50_000.0, color=color, ls=":", lw=1.2)
         # the key sits under the axis label, off the data
-        ax.annotate("solid: book mean 均值 · dotted: stated bound 1万/5万 · "
-                    "dashed: loan limit 限额",
+        ax.annotate(_loc("solid: book mean 均值 · dotted: stated bound 1万/5万 · "
+                         "dashed: loan limit 限额",
+                         "实线：样本均值 · 点线：公开口径 1万/5万 · 虚线：贷款限额"),
                     xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
                     textcoords="offset points", va="top", fontsize="small")
     if hue and ax.get_legend() is not None:
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.xaxis.set_major_formatter(FuncFormatter(_cny))
-    ax.set_xlabel("Loan amount (元, log scale)")
-    ax.set_ylabel("Density (密度)")
-    ax.set_title("Loan size distributions 单笔贷款金额分布")
+    ax.set_xlabel(_loc("Loan amount (元, log scale)", "单笔贷款金额（元，对数刻度）"))
+    ax.set_ylabel(_bi("Density", "密度"))
+    ax.set_title(_bi("Loan size distributions", "单笔贷款金额分布", paren=False))
     return ax
 
 
@@ -163,11 +167,11 @@ def plot_size_sensitivity(
     palette = _BANK_COLORS if hue == "bank" else None
     sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, palette=palette, **kwargs)
     ax.axhline(10_000.0, color=_BANK_COLORS["WeBank"], ls=":", lw=1.2,
-               label="WeBank average bound 1万")
+               label=_loc("WeBank average bound 1万", "微众银行笔均上限 1万"))
     ax.yaxis.set_major_formatter(FuncFormatter(_cny))
-    ax.set_xlabel("Log-sd of loan size σ (assumption)")
-    ax.set_ylabel("Average loan (元)")
-    ax.set_title("Implied average loan vs spread 平均贷款额与分布离散度")
+    ax.set_xlabel(_loc("Log-sd of loan size σ (assumption)", "贷款金额对数标准差 σ（假设）"))
+    ax.set_ylabel(_loc("Average loan (元)", "笔均贷款（元）"))
+    ax.set_title(_bi("Implied average loan vs spread", "平均贷款额与分布离散度", paren=False))
     ax.legend(fontsize="small")
     return ax
 
@@ -214,9 +218,9 @@ def plot_growth_paths(
         last = g.iloc[-1]
         ax.annotate(f"{last[y]:.2f}×", (last[x], last[y]), textcoords="offset points",
                     xytext=(4, 0), fontsize="small", va="center")
-    ax.set_xlabel("Month (月)")
-    ax.set_ylabel("Multiple of month 0 (倍数, log scale)")
-    ax.set_title("Month-on-month growth compounds 月环比增长的复利效应")
+    ax.set_xlabel(_bi("Month", "月"))
+    ax.set_ylabel(_loc("Multiple of month 0 (倍数, log scale)", "相对第 0 月的倍数（对数刻度）"))
+    ax.set_title(_bi("Month-on-month growth compounds", "月环比增长的复利效应", paren=False))
     return ax
 
 
@@ -263,18 +267,19 @@ def plot_tolerance_curve(
     for bank in ("WeBank", "MYbank"):
         bound = _fact_std(bank, "overdue_rate")
         ax.axvline(bound, color=_BANK_COLORS[bank], ls="--", lw=1.2,
-                   label=f"{bank} stated bound {bound:.1%}")
+                   label=_loc(f"{bank} stated bound {bound:.1%}",
+                              f"{_BANK_ZH.get(bank, bank)}公开口径 {bound:.1%}"))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     if y == "approval_rate":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel("Approval rate (审批通过率)")
+        ax.set_ylabel(_bi("Approval rate", "审批通过率"))
     elif y == "volume":
         ax.yaxis.set_major_formatter(FuncFormatter(_cny))
-        ax.set_ylabel("Approved volume (放款金额, 元)")
+        ax.set_ylabel(_loc("Approved volume (放款金额, 元)", "放款金额（元）Approved volume"))
     else:
-        ax.set_ylabel("Approved applicants (通过笔数)")
-    ax.set_xlabel("Tolerated overdue rate (逾期率容忍度)")
-    ax.set_title("Risk tolerance drives approvals 风险容忍度与审批通过率")
+        ax.set_ylabel(_bi("Approved applicants", "通过笔数"))
+    ax.set_xlabel(_bi("Tolerated overdue rate", "逾期率容忍度"))
+    ax.set_title(_bi("Risk tolerance drives approvals", "风险容忍度与审批通过率", paren=False))
     ax.legend(fontsize="small", loc="lower right")
     return ax
 
@@ -312,16 +317,18 @@ def plot_volume_decomposition(
     d = data.reset_index() if "effect" not in data.columns else data.copy()
     require_columns(d, ["effect", "contribution"], owner="plot_volume_decomposition")
     _require_plot_data(d, ["contribution"], owner="plot_volume_decomposition", rows=False)
-    names = {"count": "count 笔数", "average_size": "average size 笔均", "total": "total gap 差额"}
+    names = {"count": _bi("count", "笔数", paren=False),
+             "average_size": _bi("average size", "笔均", paren=False),
+             "total": _bi("total gap", "差额", paren=False)}
     d["effect"] = d["effect"].map(names).fillna(d["effect"])
     hue = "scenario" if "scenario" in d.columns else None
     sns.barplot(data=d, x="effect", y="contribution", hue=hue, ax=ax,
                 order=[v for v in names.values() if v in set(d["effect"])], **kwargs)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.yaxis.set_major_formatter(FuncFormatter(_cny))
-    ax.set_xlabel("Effect (效应)")
-    ax.set_ylabel("Contribution to the gap (元)")
-    ax.set_title("Where the volume gap comes from 放贷规模差距分解")
+    ax.set_xlabel(_bi("Effect", "效应"))
+    ax.set_ylabel(_loc("Contribution to the gap (元)", "对差距的贡献（元）"))
+    ax.set_title(_bi("Where the volume gap comes from", "放贷规模差距分解", paren=False))
     if hue:
         ax.legend(fontsize="small")
     return ax

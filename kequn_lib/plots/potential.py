@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import check_int, check_number, require_frame
 from ..bgnbd import BGNBD
 from ..errors import ParameterError
@@ -98,8 +100,9 @@ def plot_p_alive(
     edges_r = np.concatenate([[0.0], rec])
     edges_x = np.arange(0.5, max_frequency + 1.0)
     mesh = ax.pcolormesh(edges_r, edges_x, p, vmin=0.0, vmax=1.0, **kwargs)
-    ax.figure.colorbar(mesh, ax=ax, label="P(alive) 存活概率")
-    ax.set_xlabel(f"Recency: time of last purchase (periods since first, T = {T:g}, 最近购买)")
-    ax.set_ylabel("Frequency (repeat purchases, 重复购买次数)")
-    ax.set_title("Probability still active (BG/NBD, 存活概率)")
+    ax.figure.colorbar(mesh, ax=ax, label=_bi("P(alive)", "存活概率", paren=False))
+    ax.set_xlabel(_loc(f"Recency: time of last purchase (periods since first, T = {T:g}, 最近购买)",
+                       f"最近购买：末次购买时间（自首次购买起的期数，T = {T:g}）"))
+    ax.set_ylabel(_loc("Frequency (repeat purchases, 重复购买次数)", "频次：重复购买次数"))
+    ax.set_title(_loc("Probability still active (BG/NBD, 存活概率)", "存活概率（BG/NBD）"))
     return ax

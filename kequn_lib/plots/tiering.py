@@ -13,10 +13,14 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .._i18n import label as _bi
+from .._i18n import localise as _loc
 from .._validation import renamed_keywords, require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
+from ..tiering import cumulative_shares
 from . import _docstrings
 from ._theme import _get_ax
+from ._theme import _term as _zh
 
 __all__ = [
     "plot_migration",
@@ -25,6 +29,7 @@ __all__ = [
     "plot_tier_distribution",
     "plot_value_matrix",
 ]
+
 
 
 @_docstrings.share
@@ -78,7 +83,8 @@ def plot_tier_distribution(
     tidy = pd.DataFrame(
         {
             "tier": cats * 2,
-            "measure": ["customers 客户数"] * len(cats) + [f"{weight_col} 金额"] * len(cats),
+            "measure": [_bi("customers", "客户数", paren=False)] * len(cats)
+            + [_loc(f"{weight_col} 金额", f"{_zh(weight_col)}金额")] * len(cats),
             "share": np.concatenate([n.to_numpy() / total_n, amount.to_numpy() / total_w]),
         }
     )
@@ -86,9 +92,10 @@ def plot_tier_distribution(
     for container in ax.containers:
         ax.bar_label(container, fmt=lambda v: f"{v:.0%}", fontsize="small")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Tier (客户层级)")
-    ax.set_ylabel("Share (占比)")
-    ax.set_title(f"Customers and {weight_col} by tier 各层级客户与资产占比")
+    ax.set_xlabel(_bi("Tier", "客户层级"))
+    ax.set_ylabel(_bi("Share", "占比"))
+    ax.set_title(_loc(f"Customers and {weight_col} by tier 各层级客户与资产占比",
+                      f"各层级客户与{_zh(weight_col)}占比"))
     ax.legend(title=None, fontsize="small")
     return ax
 
@@ -129,32 +136,31 @@ def plot_pareto(
     owner = "plot_pareto"
     ax = _get_ax(ax)
     if isinstance(data, pd.Series):
-        name = str(data.name or "value")
-        values = require_numeric(data.to_frame(name=name), name, owner=owner)
+        name, values = str(data.name or "value"), data
     else:
         require_frame(data, owner=owner)
         if x is None:
             raise ParameterError(f"{owner}: pass x= naming the column of values to plot.")
-        name, values = x, require_numeric(data, x, owner=owner)
-    v = np.sort(np.clip(values.to_numpy(), 0, None))[::-1]
-    if v.size and v.sum() > 0:
-        cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
-        share = np.linspace(0, 1, v.size + 1)
-        kwargs.setdefault("color", "tab:blue")
-        ax.plot(share, cum, label=f"{name} 累计占比", **kwargs)
-        for cut, style in zip(cuts, ["--", ":", "-."], strict=False):
-            at = share[np.searchsorted(cum, cut)]
-            ax.axhline(cut, color="grey", lw=1, ls=style)
-            ax.axvline(at, color="grey", lw=1, ls=style)
-            ax.annotate(f"{cut:.0%} of {name} from top {at:.1%}", (at, cut),
-                        textcoords="offset points", xytext=(6, -12), fontsize="small")
+        require_columns(data, [x], owner=owner)
+        name, values = x, data[x]
+    curve = cumulative_shares(values, largest_first=True, negative="clip")
+    share, cum = curve["customer_share"].to_numpy(), curve["value_share"].to_numpy()
+    kwargs.setdefault("color", "tab:blue")
+    ax.plot(share, cum, label=_loc(f"{name} 累计占比", f"{_zh(name)}累计占比"), **kwargs)
+    for cut, style in zip(cuts, ["--", ":", "-."], strict=False):
+        at = share[np.searchsorted(cum, cut)]
+        ax.axhline(cut, color="grey", lw=1, ls=style)
+        ax.axvline(at, color="grey", lw=1, ls=style)
+        ax.annotate(_loc(f"{cut:.0%} of {name} from top {at:.1%}",
+                         f"头部 {at:.1%} 的客户贡献 {cut:.0%}"), (at, cut),
+                    textcoords="offset points", xytext=(6, -12), fontsize="small")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Share of customers, largest first (客户占比)")
-    ax.set_ylabel(f"Cumulative share of {name} (累计占比)")
-    ax.set_title(f"Pareto curve of {name} 帕累托曲线")
+    ax.set_xlabel(_bi("Share of customers, largest first", "客户占比"))
+    ax.set_ylabel(_loc(f"Cumulative share of {name} (累计占比)", f"{_zh(name)}累计占比"))
+    ax.set_title(_loc(f"Pareto curve of {name} 帕累托曲线", f"{_zh(name)}帕累托曲线"))
     return ax
 
 
@@ -211,10 +217,11 @@ def plot_migration(
     kwargs.setdefault("fmt", ".0%" if is_share else ",.0f")
     kwargs.setdefault("cbar", False)
     sns.heatmap(table.astype(float), ax=ax, linewidths=0.5, **kwargs)
-    ax.set_xlabel("Tier after (期末层级)")
-    ax.set_ylabel("Tier before (期初层级)")
-    what = "share of each row 行占比" if is_share else "customers 客户数"
-    ax.set_title(f"Tier migration 层级迁移 ({what})")
+    ax.set_xlabel(_bi("Tier after", "期末层级"))
+    ax.set_ylabel(_bi("Tier before", "期初层级"))
+    what = (_bi("share of each row", "行占比", paren=False) if is_share
+            else _bi("customers", "客户数", paren=False))
+    ax.set_title(_loc(f"Tier migration 层级迁移 ({what})", f"层级迁移（{what}）"))
     ax.tick_params(axis="y", rotation=0)
     return ax
 
@@ -280,10 +287,11 @@ def plot_rfm(
     kwargs.setdefault("annot", True)
     kwargs.setdefault("cbar", False)
     sns.heatmap(grid, ax=ax, linewidths=0.5, **kwargs)
-    ax.set_xlabel("Frequency score F (频次得分)")
-    ax.set_ylabel("Recency score R (近度得分)")
-    what = f"mean {value_col}" if value_col else "customers 客户数"
-    ax.set_title(f"RFM grid RFM 网格 ({what})")
+    ax.set_xlabel(_bi("Frequency score F", "频次得分"))
+    ax.set_ylabel(_bi("Recency score R", "近度得分"))
+    what = (_loc(f"mean {value_col}", f"{_zh(value_col)}均值") if value_col
+            else _bi("customers", "客户数", paren=False))
+    ax.set_title(_loc(f"RFM grid RFM 网格 ({what})", f"RFM 网格（{what}）"))
     ax.tick_params(axis="y", rotation=0)
     return ax
 
@@ -372,9 +380,10 @@ def plot_value_matrix(
     if cuts is not None:
         ax.axvline(cuts[0], color="grey", lw=1, ls="--")
         ax.axhline(cuts[1], color="grey", lw=1, ls="--")
-    ax.set_xlabel("Contribution (贡献度, 万元/年)")
-    ax.set_ylabel("Potential (潜力, 万元)")
-    ax.set_title("Value matrix 价值矩阵: contribution × potential")
+    ax.set_xlabel(_loc("Contribution (贡献度, 万元/年)", "贡献度（万元/年）Contribution"))
+    ax.set_ylabel(_loc("Potential (潜力, 万元)", "潜力（万元）Potential"))
+    ax.set_title(_loc("Value matrix 价值矩阵: contribution × potential",
+                      "价值矩阵 Value matrix：贡献度 × 潜力"))
     if hue:
         ax.legend(title=None, fontsize="small", markerscale=2)
     return ax

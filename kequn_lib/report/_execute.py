@@ -51,6 +51,9 @@ def _kernel_manager(stderr_path: Path):
         async def _async_pre_start_kernel(self, **kw):
             cmd, kw = await super()._async_pre_start_kernel(**kw)
             kw.setdefault("stderr", open(stderr_path, "ab"))
+            env = kw.get("env")
+            # no progress bars in built pages
+            kw["env"] = {**(os.environ if env is None else env), "KEQUN_PROGRESS": "0"}
             return cmd, kw
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):

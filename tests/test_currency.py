@@ -1,0 +1,71 @@
+"""Table currency (attrs["currency"]), the CNY-ladder check and kq.quantile_tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kequn_lib as kq
+
+
+def _eur(values) -> pd.DataFrame:
+    t = pd.DataFrame({"customer_id": range(len(values)), "aum": values})
+    t.attrs["currency"] = "EUR"
+    return t
+
+
+def test_synthetic_tables_are_cny_and_public_ladders_apply():
+    c = kq.make_customers(n=200, random_state=0)
+    assert kq.table_currency(c) == "CNY"
+    assert len(kq.aum_tiers(c, kind_col=None)) == 200
+
+
+def test_cny_ladder_on_euros_is_refused_with_the_two_ways_out():
+    t = _eur([100.0, 5e4, 2e6])
+    with pytest.raises(kq.ParameterError) as info:
+        kq.aum_tiers(t)
+    msg = str(info.value)
+    assert "EUR" in msg and "kq.quantile_tiers" in msg and "fx_rate=" in msg
+    # converting: 5e4 EUR at 8 CNY/EUR = 400,000 CNY, 2e6 EUR = 16M CNY
+    tiers = kq.aum_tiers(t, fx_rate=8.0, labels="en")
+    assert tiers.tolist() == ["mass", "affluent", "private_banking"]
+    assert kq.aum_tiers(t, fx_rate=8.0).tolist()[2] == "私人银行"
+    # the user's own bars are taken to be in the table's currency
+    own = kq.aum_tiers(t, thresholds={"low": 0, "high": 1e4})
+    assert own.tolist() == ["low", "high", "high"]
+    with pytest.raises(kq.ParameterError, match="already in CNY"):
+        kq.aum_tiers(kq.make_customers(n=50, random_state=0), fx_rate=7.0, kind_col=None)
+    with pytest.raises(kq.ParameterError, match="fx_rate"):
+        kq.aum_tiers(t, fx_rate=-1.0)
+
+
+def test_quantile_tiers_follow_the_data_and_keep_ties_together():
+    rng = np.random.default_rng(0)
+    t = _eur(rng.lognormal(8, 1.5, 10_000))
+    q = kq.quantile_tiers(t)
+    shares = q.value_counts(normalize=True, sort=False).to_numpy()
+    np.testing.assert_allclose(shares, [0.5, 0.3, 0.15, 0.04, 0.01], atol=1e-3)
+    assert q.cat.ordered and q.index.equals(t.index) and q.name == "tier"
+    assert q.attrs["currency"] == "EUR" and next(iter(q.attrs["bars"])) == "P0–P50"
+    bars = list(q.attrs["bars"].values())
+    assert bars == sorted(bars) and np.isinf(bars[-1])
+    # scaling the currency does not move anyone
+    assert kq.quantile_tiers(t.assign(aum=t["aum"] * 7.9)).equals(q)
+    zeros = pd.Series([0.0] * 6 + [1.0, 2.0, 3.0, 4.0])
+    zq = kq.quantile_tiers(zeros, cuts=(0.5,), labels=["low", "high"])
+    assert zq.tolist() == ["low"] * 6 + ["high"] * 4
+    assert kq.quantile_tiers(zeros, cuts=(0.5,), labels="zh").cat.categories[0] == "0–50分位"
+
+
+@pytest.mark.parametrize("cuts", [(0.5, 0.5), (0.0, 0.5), (0.5, 1.0), (), ("a",)])
+def test_quantile_tiers_bad_cuts(cuts):
+    with pytest.raises(kq.ParameterError, match="cuts"):
+        kq.quantile_tiers(pd.Series([1.0, 2.0]), cuts=cuts)
+
+
+def test_quantile_tiers_bad_values_and_labels():
+    with pytest.raises(kq.SchemaError, match="non-negative"):
+        kq.quantile_tiers(pd.Series([1.0, -2.0]))
+    with pytest.raises(kq.ParameterError, match="labels"):
+        kq.quantile_tiers(pd.Series([1.0, 2.0]), cuts=(0.5,), labels=["a"])
