@@ -15,8 +15,9 @@ Modules:
 - ``tiering``, ``rfm_analysis``, ``potential``, ``bgnbd``: contribution-based tiering (AUM tiers,
   contribution, Pareto/ABC, migration), RFM analysis of transaction logs, potential value (wallet
   estimation, value matrix) and the BG/NBD model of transaction-based potential.
-- ``holdout``, ``spend``: calibration/holdout splits of a transaction log and the Gamma-Gamma
-  model of spend per transaction (the parts of customer lifetime value).
+- ``holdout``, ``spend``, ``lifetime_value``: calibration/holdout splits of a transaction log,
+  the Gamma-Gamma model of spend per transaction, and customer lifetime value with its model
+  checks.
 - ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
   Dunbar-sized operable groups and relationship layers, and content needs per group.
 - ``health``: group health on a weekly activity log (presence, participation, belonging,
@@ -82,6 +83,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "spend": (
         "GammaGamma", "simulate_gamma_gamma",
     ),
+    "lifetime_value": (
+        "clv", "clv_sample", "contribution_margin", "customer_equity", "holdout_by_frequency",
+        "holdout_errors", "realised_value", "tracking",
+    ),
     "clustering": (
         "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
         "Segmentation", "StabilityResult", "choose_features", "choose_k", "compare_partitions",
@@ -123,7 +128,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_partition_crosstab", "plot_segment_embedding", "plot_segment_profile",
         "plot_group_sizes", "plot_layer_funnel", "plot_group_activity", "plot_take_up_vs_fit",
         "plot_growth_paths", "plot_loan_sizes", "plot_size_sensitivity", "plot_tolerance_curve",
-        "plot_volume_decomposition",
+        "plot_volume_decomposition", "plot_calibration_holdout", "plot_tracking",
     ),
     "_i18n": (
         "LANGUAGES", "get_language", "localise", "set_language",
@@ -136,8 +141,8 @@ _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
     "backends", "bgnbd", "clustering", "content", "currency", "datasets", "errors", "essay",
-    "groups", "health", "holdout", "lending", "plots", "potential", "reach", "report",
-    "rfm_analysis", "schema", "spend", "tiering",
+    "groups", "health", "holdout", "lending", "lifetime_value", "plots", "potential", "reach",
+    "report", "rfm_analysis", "schema", "spend", "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

@@ -497,6 +497,91 @@ class BGNBD(BaseEstimator):
         out = first * np.exp(-np.logaddexp(0.0, log_odds))
         return pd.Series(out, index=idx, name="expected_purchases")
 
+    def unconditional_expected_purchases(self, t: Any) -> pd.Series:
+        """Expected repeat purchases of a new customer in their first ``t`` periods, E[X(t)].
+
+        The population curve of the model (no customer history): used to track cumulative
+        repeat purchases of a cohort against the model (:func:`tracking`).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) since the first purchase, in the time unit of the RFM table (>= 0).
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_purchases`` indexed by ``t``.
+
+        Raises
+        ------
+        KequnError
+            If the model is not fitted or a ``t`` is negative or not finite.
+
+        Notes
+        -----
+        ``E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r · ₂F₁(r, b; a+b−1; t/(α+t))]``
+        (Fader, Hardie and Lee 2005, eq. 9).
+
+        Examples
+        --------
+        >>> import kequn_lib as kq
+        >>> rfm = kq.simulate_bgnbd(2000, r=0.5, alpha=5.0, a=0.8, b=2.5, T=40.0, random_state=0)
+        >>> curve = kq.BGNBD().fit(rfm).unconditional_expected_purchases([0, 10, 20])
+        >>> bool(curve.is_monotonic_increasing)
+        True
+        """
+        owner = "BGNBD.unconditional_expected_purchases"
+        self._table(None, owner)  # raises NotFittedError before fit
+        t_arr = np.atleast_1d(np.asarray(t, dtype="float64"))
+        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
+            msg = f"{owner}: t must be finite and >= 0, got {fmt_values(t_arr[:5].tolist())}."
+            raise ParameterError(msg)
+        values = _unconditional_purchases(self.params_.to_numpy(), t_arr)
+        return pd.Series(values, index=pd.Index(t_arr, name="t"), name="expected_purchases")
+
+
+def _unconditional_purchases(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """E[X(t)] of the BG/NBD model for parameters ``(r, alpha, a, b)``."""
+    r, alpha, a, b = theta
+    if abs(a - 1.0) < 1e-6:
+        a = 1.0 + 1e-6 if a >= 1.0 else 1.0 - 1e-6
+    z = t / (alpha + t)
+    hyp = special.hyp2f1(r, b, a + b - 1.0, z)
+    return (a + b - 1.0) / (a - 1.0) * (1.0 - np.exp(r * np.log(alpha / (alpha + t))) * hyp)
+
+
+def _conditional_purchases(
+    theta: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, t: float
+) -> np.ndarray:
+    """Conditional expected purchases in the next ``t`` for parameters ``(r, alpha, a, b)``
+    (the formula of :meth:`BGNBD.expected_purchases`, for any parameters)."""
+    r, alpha, a, b = theta
+    if abs(a - 1.0) < 1e-6:
+        a = 1.0 + 1e-6 if a >= 1.0 else 1.0 - 1e-6
+    if t == 0:
+        return np.zeros_like(x, dtype="float64")
+    z = t / (alpha + T + t)
+    log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+    log_term = log_ratio + np.log(np.where(hyp > 0, hyp, 1.0))
+    bracket = np.where(hyp > 0, -np.expm1(log_term), 1.0 - np.exp(log_ratio) * hyp)
+    first = (a + b + x - 1.0) / (a - 1.0) * bracket
+    return first * _p_alive_theta(theta, x, tx, T)
+
+
+def _p_alive_theta(theta: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(alive) for parameters ``(r, alpha, a, b)``."""
+    r, alpha, a, b = theta
+    pos = x > 0
+    log_odds = np.where(
+        pos,
+        np.log(a) - np.log(np.where(pos, b + x - 1.0, 1.0))
+        + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)),
+        -np.inf,
+    )
+    return np.exp(-np.logaddexp(0.0, log_odds))
+
 
 # =============================================================================================
 # Simulation

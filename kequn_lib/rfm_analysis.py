@@ -147,6 +147,7 @@ def rfm(
     observation_end: Any = None,
     freq: str = "D",
     time_unit: Any = None,
+    monetary: str = "repeat",
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -175,6 +176,12 @@ def rfm(
         time_unit=7`` counts purchase days and measures time in weeks of days/7, the
         convention of the BG/NBD literature (``freq="W"`` instead counts calendar weeks). The
         result's ``attrs["time_unit_days"]`` records it.
+    monetary : {"repeat", "all"}, default="repeat"
+        ``"repeat"``: ``monetary_value`` is the mean total of the repeat periods, the first
+        excluded (the BG/NBD and Gamma-Gamma definition; one-time buyers get 0). ``"all"``:
+        the mean total of all periods, the first included, so one-time buyers are valued by
+        their one purchase (for RFM scores and segments, where an M of 0 for every one-time
+        buyer empties half of the segments; not for the Gamma-Gamma model).
     customer_col, date_col, amount_col : str
         Column names; defaults ``"customer_id"``, ``"date"``, ``"amount"``. Dates may be
         datetime64 (time zone dropped, wall time kept) or strings pandas can parse.
@@ -245,8 +252,10 @@ def rfm(
     owner = "rfm"
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
     unit_days, factor = _time_unit_factor(time_unit, freq, owner=owner)
+    monetary = check_option(monetary, ["repeat", "all"], name="monetary", owner=owner)
     out = _rfm_summary(transactions, observation_end=observation_end, freq=freq,
-                       customer_col=customer_col, date_col=date_col, amount_col=amount_col)
+                       customer_col=customer_col, date_col=date_col, amount_col=amount_col,
+                       monetary=monetary)
     if factor != 1.0:
         out = out.assign(recency=out["recency"] / factor, T=out["T"] / factor)
     out.attrs["time_unit_days"] = unit_days
@@ -261,6 +270,7 @@ def _rfm_summary(
     customer_col: str,
     date_col: str,
     amount_col: str,
+    monetary: str = "repeat",
 ) -> pd.DataFrame:
     """The RFM table in periods of ``freq`` from any engine (the body of :func:`rfm`)."""
     owner = "rfm"
@@ -305,7 +315,7 @@ def _rfm_summary(
         def first_day() -> Any:
             return pd.Timestamp(int(ns.min())).date()
     return _rfm_table(res, end, id_dtype, first_day, observation_end=observation_end,
-                      customer_col=customer_col, owner=owner)
+                      customer_col=customer_col, owner=owner, monetary=monetary)
 
 
 _RFM_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
@@ -373,7 +383,8 @@ def _factorize(ids: np.ndarray) -> tuple[np.ndarray, Any]:
 
 
 def _rfm_table(res: dict[str, Any], end: int | None, id_dtype: Any, first_day: Any, *,
-               observation_end: Any, customer_col: str, owner: str) -> pd.DataFrame:
+               observation_end: Any, customer_col: str, owner: str,
+               monetary: str = "repeat") -> pd.DataFrame:
     """The RFM table from per-customer statistics, the same for every engine."""
     stats, pmax = res["stats"], res["pmax"]
     if pmax is None:  # an empty log
@@ -394,7 +405,10 @@ def _rfm_table(res: dict[str, Any], end: int | None, id_dtype: Any, first_day: A
     frequency = (stats["n_periods"].to_numpy() - 1).astype("float64")
     repeat_total = stats["total"].to_numpy() - stats["first_total"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
+        if monetary == "all":
+            monetary = stats["total"].to_numpy() / stats["n_periods"].to_numpy()
+        else:
+            monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
     index = stats.index
     if index.dtype != id_dtype:
         try:
@@ -533,6 +547,14 @@ def rfm_segments(
         Missing score columns or scores outside 1..bins.
     ParameterError
         A mapping that lacks a pattern or whose values are not (English, Chinese) pairs.
+
+    Notes
+    -----
+    One-time buyers: by the BG/NBD definition their ``monetary_value`` is 0, so on a log where
+    many customers bought once they all share the lowest M score and several segments stay
+    empty. Build the table with ``kq.rfm(transactions, monetary="all")`` to value each
+    customer by the mean of all their purchase periods, the first included, before
+    :func:`rfm_scores` and this function.
 
     See Also
     --------

@@ -174,6 +174,7 @@ class GammaGamma(BaseEstimator):
     def __init__(
         self,
         penalizer_coef: float = 0.0,
+        *,
         frequency_col: str = "frequency",
         monetary_col: str = "monetary_value",
     ):

@@ -1063,6 +1063,86 @@ class Migration:
     shares: pd.DataFrame
     summary: pd.DataFrame
 
+    def project(self, steps: int = 1) -> pd.DataFrame:
+        """Where customers are after ``steps`` periods if the observed movements repeat.
+
+        ``shares`` read as a Markov chain: "流失 exited" is absorbing, a tier nobody was in
+        keeps its customers, and the "新增 new" row follows customers who join at the first
+        step with the observed entry mix. See :mod:`kequn_lib.dynamics`.
+
+        Parameters
+        ----------
+        steps : int, default=1
+            Number of periods ahead (1–1000); 1 gives ``shares``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: tiers before and "新增 new"; columns: tiers and "流失 exited"; each row sums
+            to one (the new row is 0 when nobody joined).
+
+        Raises
+        ------
+        ParameterError
+            ``steps`` out of range.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import kequn_lib as kq
+        >>> t = pd.CategoricalDtype(["low", "high"], ordered=True)
+        >>> b = pd.Series(["low", "low", "high", "high"], index=[1, 2, 3, 4], dtype=t)
+        >>> a = pd.Series(["high", "low", "high", "low"], index=[1, 2, 3, 5], dtype=t)
+        >>> kq.tier_migration(b, a).project(steps=2).sum(axis=1).round(6).tolist()
+        [1.0, 1.0, 1.0]
+        """
+        from .dynamics import project
+
+        return project(self, steps)
+
+    def steady_state(self, entry_mix: Any = None) -> pd.Series:
+        """Long-run tier mix of a book in which every leaver is replaced by a newcomer.
+
+        Parameters
+        ----------
+        entry_mix : mapping or pandas.Series, optional
+            Weights of the tiers newcomers join (normalised); default: the mix of the new
+            customers observed (the "新增 new" row).
+
+        Returns
+        -------
+        pandas.Series
+            ``steady_share`` by tier, summing to one: the stationary distribution of the tier
+            chain with exits sent back in by the observed entry mix of new customers.
+
+        Raises
+        ------
+        ParameterError
+            Customers leave but nobody joined (no steady mix exists).
+        """
+        from .dynamics import steady_state
+
+        return steady_state(self, entry_mix)
+
+    def expected_periods(self) -> pd.DataFrame:
+        """Expected number of periods (quarters, for make_panel) spent in each tier before exit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: starting tier and "新增 new" (a newcomer of the observed entry mix); columns:
+            the tiers and ``total`` (expected periods in the book), from the fundamental matrix
+            ``(I − Q)⁻¹`` of the chain, counting the starting period.
+
+        Raises
+        ------
+        ParameterError
+            From some tier nobody was seen leaving (the expectation is infinite).
+        """
+        from .dynamics import expected_periods
+
+        return expected_periods(self)
+
 
 def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     owner = "tier_migration"

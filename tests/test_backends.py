@@ -28,7 +28,8 @@ KINDS = ["parquet", "dask"]
 
 @pytest.fixture(autouse=True)
 def synchronous_dask():
-    with dask.config.set(scheduler="synchronous"):
+    # the same input on every kind: Dask keeps pandas' dtypes (no string[pyarrow] conversion)
+    with dask.config.set({"scheduler": "synchronous", "dataframe.convert-string": False}):
         yield
 
 
@@ -95,6 +96,11 @@ def _rfm_cases() -> dict[str, tuple[pd.DataFrame, dict]]:
         "duplicate_rows": (dup, {}),
         "negative_amounts": (refunds, {}),
         "one_customer": (log.assign(customer_id=7), {}),
+        "tz_dates": (log.assign(date=log["date"].dt.tz_localize("Asia/Shanghai")), {}),
+        "string_dates": (log.assign(date=log["date"].dt.strftime("%Y-%m-%d %H:%M")), {}),
+        "bad_string_date": (_set(log.assign(date=log["date"].dt.strftime("%Y-%m-%d")), 12,
+                                 "date", "not a date"), {}),
+        "string_ids": (log.assign(customer_id="c" + log["customer_id"].astype(str)), {}),
         "one_row": (log.head(1), {}),
     }
 

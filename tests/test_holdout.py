@@ -148,12 +148,13 @@ def test_cdnow_days_over_seven_reproduce_the_literature():
     split = kq.calibration_holdout(raw, calibration_end="1997-09-30",
                                    observation_end="1998-06-30", time_unit=7)
     assert len(split) == 2357
-    model = kq.BGNBD().fit(split, frequency="frequency_cal", recency="recency_cal", T="T_cal")
+    model = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                     T_col="T_cal").fit(split)
     np.testing.assert_allclose(model.params_, [0.243, 4.414, 0.793, 2.426], rtol=2e-3)
     weeks = kq.calibration_holdout(raw, calibration_end="1997-09-30",
                                    observation_end="1998-06-30", freq="W")
-    r_weeks = kq.BGNBD().fit(weeks, frequency="frequency_cal", recency="recency_cal",
-                             T="T_cal").params_["r"]
+    r_weeks = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                       T_col="T_cal").fit(weeks).params_["r"]
     assert abs(r_weeks - 0.291) < 0.002  # calendar weeks are another model of the same log
 
 
@@ -175,3 +176,33 @@ def test_future_months_extend_the_same_log(customers):
     assert share_back < 0.05
     with pytest.raises(ParameterError, match="future_months"):
         kq.make_transactions(customers, months=6, future_months=-1)
+
+
+def test_rfm_monetary_all_values_one_time_buyers(hand_log):
+    repeat = kq.rfm(hand_log, observation_end="2024-01-28")
+    every = kq.rfm(hand_log, observation_end="2024-01-28", monetary="all")
+    # A: days 1, 3, 9, 16, 20 Jan with totals 15, 20, 30, 20, 40; B and C bought once
+    assert every.loc["A", "monetary_value"] == pytest.approx((15 + 20 + 30 + 20 + 40) / 5)
+    assert repeat.loc["B", "monetary_value"] == 0.0
+    assert every.loc["B", "monetary_value"] == 7.0 and every.loc["C", "monetary_value"] == 99.0
+    pd.testing.assert_frame_equal(every.drop(columns="monetary_value"),
+                                  repeat.drop(columns="monetary_value"))
+    with pytest.raises(ParameterError, match="monetary"):
+        kq.rfm(hand_log, monetary="first")
+
+
+def test_monetary_all_fills_the_rfm_segments():
+    """A log like CDNOW's: most customers buy once, so with M = 0 for all of them half of
+    the eight segments stay empty."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    visits = np.where(rng.random(n) < 0.7, 1, 1 + rng.poisson(4, n))
+    ids = np.repeat(np.arange(n), visits)
+    log = pd.DataFrame({"customer_id": ids,
+                        "date": pd.Timestamp("2024-01-01")
+                        + pd.to_timedelta(rng.integers(0, 365, ids.size), "D"),
+                        "amount": rng.gamma(2.0, 50.0, ids.size)})
+    seg = {m: kq.rfm_segments(kq.rfm_scores(kq.rfm(log, monetary=m)))["segment"]
+           for m in ("repeat", "all")}
+    filled = {m: int((s.value_counts() > 0).sum()) for m, s in seg.items()}
+    assert filled["repeat"] <= 4 < filled["all"]

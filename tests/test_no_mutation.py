@@ -102,6 +102,13 @@ def inputs() -> dict[str, Any]:
     frames["bgnbd"] = kq.BGNBD().fit(weekly)
     frames["spenders"] = _tag(kq.simulate_gamma_gamma(300, p=6.0, q=4.0, v=15.0))
     frames["gg"] = kq.GammaGamma().fit(frames["spenders"])
+    split = _tag(kq.calibration_holdout(tx, calibration_end="2024-02-15", time_unit=7))
+    frames["split"] = split
+    frames["act"] = kq.BGNBD(frequency_col="frequency_cal", recency_col="recency_cal",
+                       T_col="T_cal").fit(split)
+    frames["gg_cal"] = kq.GammaGamma(frequency_col="frequency_cal",
+                                     monetary_col="monetary_value_cal").fit(
+        split[split["frequency_cal"] > 0])
     return frames
 
 
@@ -143,6 +150,21 @@ CALLS: dict[str, Call] = {
     "GammaGamma.fit": lambda f: (kq.GammaGamma().fit, (f["spenders"],), {}),
     "GammaGamma.conditional_expected_spend": lambda f: (
         f["gg"].conditional_expected_spend, (f["spenders"],), {}),
+    "clv": lambda f: (kq.clv, (f["act"], f["gg_cal"], f["split"]), {"n_draws": 0}),
+    "clv_sample": lambda f: (kq.clv_sample, (f["split"],), {"n": 50,
+                                                             "frequency_col": "frequency_cal"}),
+    "contribution_margin": lambda f: (kq.contribution_margin, (f["customers"], f["tx"]), {}),
+    "customer_equity": lambda f: (kq.customer_equity, (f["split"],), {
+        "by": f["split"]["frequency_cal"].clip(upper=2), "value_col": "T_cal"}),
+    "holdout_by_frequency": lambda f: (kq.holdout_by_frequency, (f["act"], f["split"]), {}),
+    "holdout_errors": lambda f: (kq.holdout_errors, (f["act"], f["split"]), {}),
+    "realised_value": lambda f: (kq.realised_value, (f["tx"],), {"start": "2024-02-15"}),
+    "tracking": lambda f: (kq.tracking, (f["act"], f["tx"]), {"calibration_end": "2024-02-15",
+                                                              "time_unit": 7}),
+    "plot_calibration_holdout": lambda f: (kq.plot_calibration_holdout, (
+        kq.holdout_by_frequency(f["act"], f["split"]),), {}),
+    "plot_tracking": lambda f: (kq.plot_tracking, (
+        kq.tracking(f["act"], f["tx"], calibration_end="2024-02-15", time_unit=7),), {}),
     # clustering
     "segment_pipeline.fit_predict": lambda f: (
         kq.segment_pipeline(n_clusters=3, random_state=0).fit_predict, (f["individuals"],), {}),

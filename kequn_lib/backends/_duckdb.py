@@ -220,56 +220,54 @@ def _code_sql(expr: str, freq: str) -> str:
 
 
 def rfm_stats(
-    data: Any, *, end: int | None, freq: str, customer_col: str, date_col: str, amount_col: str,
-    owner: str, con: Any = None, frame_dates: bool = False,
+    src: ParquetSource, *, end: int | None, freq: str, customer_col: str, date_col: str,
+    amount_col: str, owner: str,
 ) -> dict[str, Any]:
     """Per-customer first/last period, distinct periods, total and first-period total.
 
-    ``data`` is a :class:`ParquetSource` (or, with ``con`` given, the name of a table
-    registered on ``con``, whose rows are already checked). Returns a dict with ``stats``
-    (indexed by customer id: only customers with a period up to ``end``), ``n_late``
-    (transactions after ``end``) and ``pmax`` (the last period in the log, ``None`` when empty).
+    Returns a dict with ``stats`` (indexed by customer id: only customers with a period up to
+    ``end``), ``n_late`` (transactions after ``end``) and ``pmax`` (the last period in the log,
+    ``None`` when it is empty): the contract of every engine's ``rfm_stats``.
     """
-    if con is None:
-        with connect() as con:
-            return rfm_stats(data, end=end, freq=freq, customer_col=customer_col,
-                             date_col=date_col, amount_col=amount_col, owner=owner, con=con)
-    parquet = isinstance(data, ParquetSource)
-    scan = _scan(data) if parquet else data
-    ts = _timestamp(data, date_col) if parquet else ident(date_col)
+    ts = _timestamp(src, date_col)
     day = f"CAST({ts} AS DATE)"
     period = day if freq == "D" else f"CAST(date_trunc('week', {day}) AS DATE)"
-    amount = f"coalesce(CAST({ident(amount_col)} AS DOUBLE), 'NaN'::DOUBLE)" if parquet else \
-        f"CAST({ident(amount_col)} AS DOUBLE)"
+    amount = f"CAST({ident(amount_col)} AS DOUBLE)"
+    if amount_col not in src.no_nulls:  # a missing amount must not vanish from the sum
+        amount = f"coalesce({amount}, 'NaN'::DOUBLE)"
     count = "" if end is None else ", count(*) AS k"  # transactions per pair, for the late ones
     pairs = (
         f"SELECT {ident(customer_col)} AS cid, {period} AS p, sum({amount}) AS s{count} "
-        f"FROM {scan} GROUP BY ALL"
+        f"FROM {_scan(src)} GROUP BY ALL"
     )
-    if end is None:
-        keep, late = "", "0"
+    if end is None:  # every pair counts: the totals and the last period are the checks' too
+        extra = "last AS pmax, total AS all_total, 0 AS late"
+        keep = ""
     else:
         keep = f" FILTER (WHERE p <= DATE '{_period_date(end, freq).isoformat()}')"
         late = f"coalesce(sum(k) FILTER (WHERE p > DATE '{_period_date(end, freq)}'), 0)"
-    sql = (
-        f"WITH pairs AS ({pairs}) SELECT cid, "
-        f"{_code_sql(f'min(p){keep}', freq)} AS first, {_code_sql(f'max(p){keep}', freq)} AS last, "
-        f"count(p){keep} AS n_periods, sum(s){keep} AS total, arg_min(s, p){keep} AS first_total, "
-        f"{_code_sql('max(p)', freq)} AS pmax, sum(s) AS all_total, count(*) - count(p) AS null_p, "
-        f"{late} AS late FROM pairs GROUP BY cid"
+        extra = (f"{_code_sql('max(p)', freq)} AS pmax, sum(s) AS all_total, {late} AS late")
+    stats = (
+        f"SELECT cid, {_code_sql(f'min(p){keep}', freq)} AS first, "
+        f"{_code_sql(f'max(p){keep}', freq)} AS last, count(p){keep} AS n_periods, "
+        f"sum(s){keep} AS total, arg_min(s, p){keep} AS first_total, "
+        "count(*) - count(p) AS null_p"
+        + ("" if end is None else f", {extra}")
+        + " FROM pairs GROUP BY cid"
     )
-    out = con.execute(sql).df()
-    if parquet:
-        _check_rfm(con, data, out, customer_col, date_col, amount_col, ts, owner)
+    select = f"*, {extra}" if end is None else "*"
+    sql = f"WITH pairs AS ({pairs}), c AS ({stats}) SELECT {select} FROM c"
+    with connect() as con:
+        out = con.execute(sql).df()
+        _check_rfm(con, src, out, customer_col, date_col, amount_col, ts, owner)
     n_late = int(out["late"].sum())
     pmax = None if out["pmax"].isna().all() else int(out["pmax"].max())
     out = out[out["n_periods"].fillna(0).to_numpy() > 0]
     ids = pd.Index(out["cid"], name=customer_col)
-    if parquet:
-        dtype = data.empty_frame([customer_col])[customer_col].dtype
-        if ids.dtype != dtype:
-            with contextlib.suppress(TypeError, ValueError):
-                ids = ids.astype(dtype)
+    dtype = src.empty_frame([customer_col])[customer_col].dtype
+    if ids.dtype != dtype:
+        with contextlib.suppress(TypeError, ValueError):
+            ids = ids.astype(dtype)
     stats = pd.DataFrame(
         {
             "first": out["first"].to_numpy(dtype="int64"),

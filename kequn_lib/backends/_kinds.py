@@ -128,6 +128,8 @@ class ParquetSource:
     files: tuple[str, ...]
     schema: Any
     rows: tuple[int, ...]
+    # columns whose footers prove they hold no null (statistics of every row group)
+    no_nulls: frozenset[str] = frozenset()
 
     @property
     def names(self) -> list[str]:
@@ -159,12 +161,14 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
     import pyarrow.parquet as pq
 
     files = _resolve_files(source, owner=owner)
-    schemas, rows = [], []
+    schemas, rows, no_nulls = [], [], None
     for path in files:
         try:
             meta = pq.read_metadata(path)
             schemas.append(_plain_schema(meta.schema.to_arrow_schema()))
             rows.append(meta.num_rows)
+            clean = _null_free(meta)
+            no_nulls = clean if no_nulls is None else no_nulls & clean
         except (OSError, pa.ArrowException) as err:
             msg = f"{owner}: {path!r} is not a readable Parquet file ({err})."
             raise SchemaError(msg) from None
@@ -182,7 +186,22 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
         missing = [c for c in columns if c not in first.names]
         if missing:
             raise missing_columns_error(missing, pd.DataFrame(columns=first.names), owner=owner)
-    return ParquetSource(tuple(files), first, tuple(rows))
+    return ParquetSource(tuple(files), first, tuple(rows), frozenset(no_nulls or ()))
+
+
+def _null_free(meta: Any) -> set[str]:
+    """Top-level columns whose every row group states a null count of zero."""
+    names = meta.schema.names
+    clean = set(names)
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for j in range(group.num_columns):
+            col = group.column(j)
+            stats = col.statistics
+            name = col.path_in_schema
+            if stats is None or not stats.has_null_count or stats.null_count:
+                clean.discard(name)
+    return clean
 
 
 def require_arrow_type(src: ParquetSource, column: str, kind: str, *, owner: str) -> None:

@@ -9,13 +9,24 @@ level (``kq.plot_lorenz``).
 
 from __future__ import annotations
 
-from . import _theme, clustering, customers, groups, health, lending, potential, tiering
+from . import (
+    _theme,
+    clustering,
+    customers,
+    groups,
+    health,
+    lending,
+    lifetime_value,
+    potential,
+    tiering,
+)
 from ._theme import *  # noqa: F403
 from .clustering import *  # noqa: F403
 from .customers import *  # noqa: F403
 from .groups import *  # noqa: F403
 from .health import *  # noqa: F403
 from .lending import *  # noqa: F403
+from .lifetime_value import *  # noqa: F403
 from .potential import *  # noqa: F403
 from .tiering import *  # noqa: F403
 
@@ -28,4 +39,5 @@ __all__ = [
     *groups.__all__,
     *health.__all__,
     *lending.__all__,
+    *lifetime_value.__all__,
 ]
