@@ -65,6 +65,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "_dates": (
         "parse_dates",
     ),
+    "_idcard": (
+        "id_card_info",
+    ),
     "currency": (
         "quantile_tiers", "table_currency",
     ),

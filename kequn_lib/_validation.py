@@ -287,10 +287,18 @@ def check_seed(random_state: Any, *, owner: str, name: str = "random_state") -> 
 def require_frame(data: Any, *, owner: str) -> pd.DataFrame:
     """Raise a :class:`KequnError` (also a ``TypeError``) unless ``data`` is a DataFrame."""
     if not isinstance(data, pd.DataFrame):
-        msg = (
-            f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
-            "Pass a table with one row per customer (or per event)."
-        )
+        kind = type(data).__module__.split(".")[0]
+        if hasattr(data, "to_pandas") or hasattr(data, "__dataframe__"):
+            msg = (
+                f"{owner}: expected a pandas DataFrame, got a {kind} {type(data).__name__}. "
+                "Convert it first with data.to_pandas() (polars, pyarrow) or "
+                "pd.api.interchange.from_dataframe(data)."
+            )
+        else:
+            msg = (
+                f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
+                "Pass a table with one row per customer (or per event)."
+            )
         raise InputTypeError(msg)
     return data
 
@@ -334,18 +342,22 @@ def require_numeric(
             converted = pd.Series(np.nan, index=s.index)
         bad = converted.isna() & s.notna()
         rows = s.index[bad]
-        if not bad.any():
+        if not bad.any() and s.dtype == object and s.dropna().map(
+                lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool)).all():
+            s = converted  # Decimal (or mixed int/float objects): real numbers, not text
+        elif not bad.any():
             msg = (
                 f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype} (numbers "
                 "stored as text). Convert it with pd.to_numeric first."
             )
             raise SchemaError(msg, column=column)
-        msg = (
-            f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype}; "
-            f"{int(bad.sum())} value(s) are not numbers, first at index [{fmt_values(rows)}]: "
-            f"[{fmt_values(s[bad].tolist())}]. Convert it with pd.to_numeric first."
-        )
-        raise SchemaError(msg, column=column, rows=list(rows))
+        else:
+            msg = (
+                f"{owner}: column {column!r} must be numeric, but has dtype {s.dtype}; "
+                f"{int(bad.sum())} value(s) are not numbers, first at index [{fmt_values(rows)}]: "
+                f"[{fmt_values(s[bad].tolist())}]. Convert it with pd.to_numeric first."
+            )
+            raise SchemaError(msg, column=column, rows=list(rows))
     values = s.astype("float64")
     arr = values.to_numpy()
     bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)

@@ -151,9 +151,10 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        If a required column is missing, ``customer_id`` repeats, or a documented column breaks
-        its rule (negative or infinite money, age out of range, ``true_wallet < aum``). The
-        message names the column, the rule and the first offending rows.
+        If a required column is missing, ``customer_id`` repeats, mixes number and text ids or
+        has blank ids, money is true/false, or a documented column breaks its rule (negative
+        or infinite money, age out of range, ``true_wallet < aum``). The message names the
+        column, the rule and the first offending rows. Integer and Decimal money is accepted.
 
     Examples
     --------
@@ -163,11 +164,57 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     (2, 2)
     """
     require_frame(data, owner="validate_customers")
+    checked = _door_checks(data, "customer table")
     try:
-        CUSTOMER_SCHEMA.validate(data, lazy=True)
+        CUSTOMER_SCHEMA.validate(checked, lazy=True)
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "customer table", data) from None
     return data
+
+
+def _door_checks(data: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Checks pandera cannot word well: id types and blanks, money that is bool, int, Decimal.
+
+    Returns ``data`` with int or Decimal money columns as float64 (a shallow copy; the caller's
+    frame is not touched) for the pandera contract to check.
+    """
+    from ._validation import require_numeric
+
+    if "customer_id" in data.columns and (data["customer_id"].dtype == object
+                                          or pd.api.types.is_string_dtype(data["customer_id"])):
+        ids = data["customer_id"]
+        is_text = ids.map(lambda v: isinstance(v, str)).astype(bool)
+        is_num = ids.map(lambda v: isinstance(v, int | float | np.number)
+                         and not isinstance(v, bool)).astype(bool)
+        if is_text.any() and is_num.any():
+            rows = list(ids.index[is_num])
+            msg = (
+                f"{table}: column 'customer_id' holds numbers among text ids (1 and '1' would be "
+                f"two customers); {len(rows)} numeric id(s), first at index [{fmt_values(rows)}]. "
+                "Make every id text (data['customer_id'].astype(str)) or every id a number."
+            )
+            raise SchemaError(msg, column="customer_id", rows=rows)
+        blank = is_text & ids.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        if blank.any():
+            rows = list(ids.index[blank])
+            msg = (f"{table}: column 'customer_id' has {len(rows)} blank id(s), first at index "
+                   f"[{fmt_values(rows)}]. Every customer needs an id: fill or drop these rows.")
+            raise SchemaError(msg, column="customer_id", rows=rows)
+    out = data
+    for col in MONEY_COLUMNS:
+        if col not in data.columns:
+            continue
+        s = data[col]
+        if pd.api.types.is_bool_dtype(s):
+            msg = (f"{table}: column {col!r} holds true/false values, but it is money. Pass the "
+                   f"amounts (a flag such as has_deposit belongs in its own column).")
+            raise SchemaError(msg, column=col)
+        if not pd.api.types.is_float_dtype(s):
+            values = require_numeric(data, col, owner=table, nonnegative=False, allow_nan=True)
+            if out is data:
+                out = data.copy(deep=False)
+            out[col] = values
+    return out
 
 
 def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:

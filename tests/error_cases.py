@@ -164,6 +164,21 @@ def _weekly() -> pd.DataFrame:
 
 # --- the cases -----------------------------------------------------------------------------------
 
+from kequn_lib.datasets.files import _FileReadError as _FILE_ERROR  # noqa: E402
+
+
+def _bytes_file(name: str, data: bytes) -> Path:
+    path = _folder("files") / name
+    path.write_bytes(data)
+    return path
+
+
+def _arrow_table() -> Any:
+    import pyarrow as pa
+
+    return pa.table({"customer_id": [1, 2], "aum": [5.0, 6.0]})
+
+
 def _in_eur() -> pd.DataFrame:
     table = individuals().copy()
     table.attrs["currency"] = "EUR"
@@ -249,6 +264,29 @@ CASES: list[Case] = [
       lambda: kq.parse_dates(["25/01/2024", "01/13/2024"]), SchemaError, "month first"),
     C("dates-yymmdd", "loaders (files)", "6-digit dates without date_format='yymmdd'",
       lambda: kq.parse_dates(["240105", "240131"]), SchemaError, "yymmdd"),
+    C("files-field-count", "loaders (files)", "unquoted thousands separator shifts the columns",
+      lambda: kq.read_customers(_text_file("shift.csv", "客户号,资产余额\n1000,5\n1001,1,234.5\n")),
+      SchemaError, "header has 2 fields but line 3 has 3"),
+    C("files-totals", "loaders (files)", "a 合计 (total) row with drop_totals=False",
+      lambda: kq.read_customers(_text_file("tot.csv", "客户号,资产余额\n1,5\n合计,5\n"),
+                                drop_totals=False), SchemaError, "total or subtotal"),
+    C("files-duplicate-header", "loaders (files)", "the same column name twice",
+      lambda: kq.read_customers(_text_file("dh.csv", "客户号,资产余额,资产余额\n1,5,6\n")),
+      SchemaError, "more than once"),
+    C("files-mixed-encoding", "loaders (files)", "a UTF-8 file with one GBK row",
+      lambda: kq.read_customers(_bytes_file(
+          "mix.csv", "客户号,地区,资产余额\n1,北京,5\n".encode() + "2,上海,6\n".encode("gbk"))),
+      _FILE_ERROR, "mixes text encodings"),
+    C("files-weak-encoding", "loaders (files)", "bytes no encoding explains",
+      lambda: kq.read_customers(_bytes_file("junk.csv", b"\x00\xff\xfe\x80\x00" * 50
+                                            + bytes(range(256)))),
+      _FILE_ERROR, "cannot tell the text encoding"),
+    C("files-header-arg", "loaders (files)", "negative header row",
+      lambda: kq.read_customers(_text_file("h.csv", "客户号,资产余额\n1,5\n"), header=-1),
+      ParameterError, "header="),
+    C("files-currency", "loaders (files)", "currency that is not an ISO code",
+      lambda: kq.read_customers(_text_file("cur.csv", "客户号,资产余额\n1,5\n"), currency="euro"),
+      ParameterError, "currency="),
     C("files-unit", "loaders (files)", "unknown money unit",
       lambda: kq.read_customers(_text_file("u.csv", "客户号,存款余额\n1,5\n"), unit="gold"),
       ParameterError, "unit"),
@@ -262,6 +300,17 @@ CASES: list[Case] = [
       lambda: kq.validate_customers(_with(customer_id=1)), SchemaError, "customer_id"),
     C("schema-negative-money", "schema", "negative AUM",
       lambda: kq.validate_customers(_with(aum=-customers()["aum"])), SchemaError, "aum"),
+    C("schema-mixed-id-types", "schema", "ids 1 and '1' in one column",
+      lambda: kq.validate_customers(pd.DataFrame({"customer_id": [1, "1"], "aum": [5.0, 6.0]})),
+      SchemaError, "two customers"),
+    C("schema-blank-id", "schema", "a blank customer id",
+      lambda: kq.validate_customers(pd.DataFrame({"customer_id": ["a", " "], "aum": [5.0, 6.0]})),
+      SchemaError, "blank"),
+    C("schema-bool-money", "schema", "true/false AUM",
+      lambda: kq.validate_customers(pd.DataFrame({"customer_id": [1, 2], "aum": [True, False]})),
+      SchemaError, "true/false"),
+    C("schema-arrow-table", "schema", "a pyarrow Table instead of a DataFrame",
+      lambda: kq.validate_customers(_arrow_table()), kq.InputTypeError, ".to_pandas()"),
     C("schema-tx-amount", "schema", "transaction with a NaN amount",
       lambda: kq.validate_transactions(transactions().assign(amount=np.nan)),
       SchemaError, "amount"),

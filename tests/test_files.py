@@ -174,7 +174,7 @@ def test_unreadable_encoding(tmp_path: Path) -> None:
         kq.read_customers(path, encoding="utf-8")
     junk = tmp_path / "junk.csv"
     junk.write_bytes(b"\x00\xff\xfe\x80\x00" * 50 + bytes(range(256)))
-    with pytest.raises(kq.KequnError, match=r"junk\.csv: unreadable text encoding"):
+    with pytest.raises(kq.KequnError, match=r"junk\.csv: cannot tell the text encoding"):
         kq.read_customers(junk)
 
 
@@ -240,10 +240,11 @@ def test_bad_parameters_and_formats(tmp_path: Path) -> None:
         kq.read_customers(path, sheet="客户")
     with pytest.raises(kq.ParameterError, match="unknown encoding"):
         kq.read_customers(path, encoding="klingon")
-    other = _write(tmp_path / "p.json", "{}", "utf-8")
-    with pytest.raises(kq.KequnError, match=r"unsupported extension '\.json'"):
+    other = _write(tmp_path / "p.json", "{}", "utf-8")  # read by content: text, no id column
+    with pytest.raises(kq.SchemaError, match="no customer id column"):
         kq.read_customers(other)
-    broken = _write(tmp_path / "broken.xlsx", "not really excel", "utf-8")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated zip")  # looks like Excel, is not
     with pytest.raises(kq.KequnError, match=r"cannot read .*broken\.xlsx"):
         kq.read_customers(broken)
 
@@ -254,3 +255,78 @@ def test_file_is_not_modified(tmp_path: Path) -> None:
     kq.read_customers(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.csv"]
+
+
+# --- structure, encodings and formats (issue: files never read silently wrong) ------------------
+
+
+def test_unquoted_thousands_separator_is_a_field_count_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "k.csv", "客户号,资产余额\n1000,5\n1001,1,234.5\n1002,7\n", "utf-8")
+    with pytest.raises(kq.SchemaError, match=r"header has 2 fields but line 3 has 3") as info:
+        kq.read_customers(path)
+    assert info.value.rows == [3] and "thousands separator" in str(info.value)
+    short = _write(tmp_path / "s.csv", "客户号,资产余额,年龄\n1000,5,30\n1001,6\n", "utf-8")
+    with pytest.raises(kq.SchemaError, match="line 3 has 2"):
+        kq.read_customers(short)
+
+
+def test_total_rows_are_dropped_with_a_warning_or_refused(tmp_path: Path) -> None:
+    text = "客户号,资产余额\n1001,5\n1002,7\n合计,12\n"
+    path = _write(tmp_path / "t.csv", text, "utf-8")
+    with pytest.warns(UserWarning, match=r"dropped 1 total .*line 4: 合计"):
+        data = kq.read_customers(path)
+    assert data["customer_id"].tolist() == [1001, 1002] and data["aum"].sum() == 12
+    with pytest.raises(kq.SchemaError, match="total or subtotal row"):
+        kq.read_customers(path, drop_totals=False)
+
+
+def test_duplicate_headers_and_mixed_ids(tmp_path: Path) -> None:
+    dup = _write(tmp_path / "d.csv", "客户号,资产余额,资产余额\n1,5,6\n", "utf-8")
+    with pytest.raises(kq.SchemaError, match="'资产余额' more than once"):
+        kq.read_customers(dup)
+    with pytest.raises(kq.SchemaError, match="1 and '1' would be two customers"):
+        kq.validate_customers(pd.DataFrame({"customer_id": [1, "1", "2"], "aum": [5.0, 6, 7]}))
+    with pytest.raises(kq.SchemaError, match="blank"):
+        kq.validate_customers(pd.DataFrame({"customer_id": ["a", " "], "aum": [5.0, 6]}))
+
+
+def test_layout_arguments(tmp_path: Path) -> None:
+    titled = _write(tmp_path / "r.dat", "客户资产报表 2024年\n客户号;资产余额\n1;1.234,5\n2;7\n",
+                    "utf-8")
+    data = kq.read_customers(titled, skiprows=1, sep=";", decimal=",", thousands=".")
+    assert data["aum"].tolist() == [1234.5, 7.0]
+    bare = _write(tmp_path / "n.asc", "1|5\n2|6\n", "utf-8")
+    data = kq.read_customers(bare, header=None, names=["customer_id", "aum"])
+    assert data["aum"].tolist() == [5.0, 6.0]
+    assert data.attrs["currency"] == "CNY"
+    eur = kq.read_customers(bare, header=None, names=["customer_id", "aum"], currency="eur")
+    assert kq.table_currency(eur) == "EUR"
+    hidden = tmp_path / "export.txt"  # Parquet content behind a text extension
+    pd.DataFrame({"customer_id": [1, 2], "aum": [1.0, 2.0]}).to_parquet(hidden)
+    assert kq.read_customers(hidden)["aum"].tolist() == [1.0, 2.0]
+    with pytest.raises(kq.ParameterError, match="currency="):
+        kq.read_customers(hidden, currency="euro")
+
+
+@pytest.mark.parametrize("encoding, region", [
+    ("big5", "臺北市信義區"), ("shift_jis", "東京都新宿区"), ("gbk", "北京市朝阳区"),
+    ("utf-16-le", "上海市浦东新区"), ("utf-8-sig", "广州市天河区"),
+])
+def test_encodings_are_read_or_refused_never_mojibake(tmp_path: Path, encoding, region):
+    text = f"customer_id,deposit_balance,region\n1001,12.5,{region}\n1002,3,{region}\n"
+    path = tmp_path / "e.csv"
+    path.write_bytes(text.encode(encoding))
+    try:
+        data = kq.read_customers(path)
+    except kq.KequnError as err:  # a weak guess must name the encoding to pass
+        assert encoding in str(err) and "encoding=" in str(err)
+        data = kq.read_customers(path, encoding=encoding)
+    assert data["region"].astype(str).tolist() == [region, region]
+    assert data["customer_id"].tolist() == [1001, 1002]
+
+
+def test_mixed_encodings_are_an_error_naming_the_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes("客户号,地区,存款余额\n1,北京,5\n".encode() + "2,上海,6\n".encode("gbk"))
+    with pytest.raises(kq.KequnError, match=r"mixes text encodings.*\[1, 2\].*\[3\]"):
+        kq.read_customers(path)

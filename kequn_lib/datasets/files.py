@@ -129,39 +129,118 @@ class _FileReadError(KequnError, ValueError):
 # --- reading -----------------------------------------------------------------------------------
 
 
+_DETECT = ("gbk", "big5", "shift_jis", "gb18030")
+_WEAK_CHAOS = 0.15  # charset-normalizer "chaos" above which a guess is too weak to use
+_TOTAL_RE = re.compile(r"^\s*(合计|总计|小计|共计|总合计|total|totals|sub-?total|grand\s*total)"
+                       r"\s*[:：]?.*$", re.IGNORECASE)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when a sample looks like UTF-16 text without a BOM."""
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _mixed_lines(raw: bytes) -> tuple[list[int], list[int]]:
+    """Line numbers (1-based) of non-ASCII lines that are / are not valid UTF-8."""
+    good, bad = [], []
+    for n, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good.append(n)
+        except UnicodeDecodeError:
+            bad.append(n)
+    return good, bad
+
+
 def _decode(raw: bytes, encoding: str, path: Path) -> tuple[str, str]:
-    """Decode ``raw``; ``encoding="auto"`` tries BOMs, UTF-8, GB18030 (covers GBK), then a guess."""
+    """Decode ``raw``. ``"auto"``: a BOM, then strict UTF-8, then a detector choosing among
+    GB18030/GBK, Big5, Shift-JIS and UTF-16; mixed encodings or a weak guess are errors."""
     if encoding != "auto":
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
             msg = (
-                f"{path}: cannot be decoded as {encoding} (byte {exc.start}: "
+                f"{path}: cannot be decoded as {encoding} (line {line}, byte {exc.start}: "
                 f"{raw[exc.start : exc.start + 4]!r}). Use encoding='auto' or the file's "
-                "encoding, e.g. 'gb18030' for GBK exports."
+                "encoding, e.g. 'gb18030' for GBK exports, 'big5', 'shift_jis'."
             )
             raise _FileReadError(msg) from None
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
-    for candidate in ("utf-8", "gb18030"):
         try:
-            return raw.decode(candidate), candidate
+            return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None or "\x00" in str(best):
+            pass  # a BOM, then other bytes: reported as mixed below
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    else:
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    wide = _utf16_without_bom(raw)
+    if wide is not None:
+        try:
+            return raw.decode(wide), wide
+        except UnicodeDecodeError:
+            pass
+    good, bad = _mixed_lines(raw)
+    if good and bad:
         msg = (
-            f"{path}: unreadable text encoding (not UTF-8, UTF-8 with BOM, UTF-16 with BOM or "
-            "GBK/GB18030, and no other encoding fits). Re-save it as UTF-8 CSV or as .xlsx, or "
-            "pass encoding= the file's encoding."
+            f"{path}: mixes text encodings: line(s) [{fmt_values(good)}] are UTF-8 but line(s) "
+            f"[{fmt_values(bad)}] are not (often one row pasted from a GBK system). Re-save the "
+            "file in one encoding (UTF-8), or pass encoding= if you know it."
         )
         raise _FileReadError(msg)
-    logger.info("%s: guessed text encoding %s", path, best.encoding)
+    fits = {}
+    for cand in _DETECT:  # strict decoding: most wrong candidates fail outright
+        try:
+            fits[cand] = raw.decode(cand)
+        except UnicodeDecodeError:
+            continue
+    fits = {c: t for c, t in fits.items() if _cjk_share(t) >= 0.98}
+    if len(fits) == 1:
+        (enc, text), = fits.items()
+        logger.info("%s: text encoding detected as %s", path, enc)
+        return text, enc
+    from charset_normalizer import from_bytes
+
+    matches = sorted(from_bytes(raw, cp_isolation=list(fits) or list(_DETECT)),
+                     key=lambda m: m.chaos)
+    guesses = [f"{m.encoding} (chaos {m.chaos:.2f})" for m in matches[:3]]
+    clear = len(matches) == 1 or (len(matches) > 1 and matches[1].chaos - matches[0].chaos > 0.05)
+    best = matches[0] if matches else None
+    if best is None or best.chaos > _WEAK_CHAOS or not clear or "\x00" in str(best):
+        shown = ", ".join(guesses) if guesses else "none"
+        msg = (
+            f"{path}: cannot tell the text encoding (not UTF-8 or UTF-16; best guesses: "
+            f"{shown}). Pass encoding= the file's encoding (e.g. 'gb18030', 'big5', "
+            "'shift_jis'), or re-save it as UTF-8 CSV or .xlsx."
+        )
+        raise _FileReadError(msg)
+    logger.info("%s: text encoding detected as %s", path, best.encoding)
     return str(best), best.encoding
+
+
+def _cjk_share(text: str) -> float:
+    """Share of non-ASCII characters that are CJK ideographs, kana, CJK punctuation or
+    full-width forms (wrongly decoded bytes give half-width katakana, symbols, rare blocks)."""
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return 1.0
+    good = sum(1 for c in wide if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u30ff"
+               or "\uff01" <= c <= "\uff5e")
+    return good / len(wide)
 
 
 def _sniff_sep(text: str) -> str:
@@ -170,7 +249,98 @@ def _sniff_sep(text: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if max(counts.values()) else ","
 
 
-def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd.DataFrame, Path]:
+def _file_kind(raw_head: bytes) -> str:
+    """What a file holds, by its first bytes (not its extension)."""
+    if raw_head.startswith(b"PAR1"):
+        return "parquet"
+    if raw_head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if raw_head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    return "text"
+
+
+def _bad_field_counts(data: bytes, sep: str, expected: int, first_line: int) -> list[tuple]:
+    """(line, fields) of non-blank lines whose field count is not ``expected``; quote-free data
+    are counted in chunks with numpy, quoted data with the csv module."""
+    if b'"' in data:
+        import csv
+
+        out = []
+        for n, row in enumerate(csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep),
+                                start=first_line):
+            if row and any(c.strip() for c in row) and len(row) != expected:
+                out.append((n, len(row)))
+                if len(out) >= 10:
+                    break
+        return out
+    arr = np.frombuffer(data, dtype=np.uint8)
+    sep_byte, out, line0, start = ord(sep), [], first_line, 0
+    step = 1 << 24
+    while start < arr.size and len(out) < 10:
+        stop = min(arr.size, start + step)
+        if stop < arr.size:
+            nxt = np.flatnonzero(arr[stop:stop + (1 << 20)] == 10)
+            stop = stop + int(nxt[0]) + 1 if nxt.size else arr.size
+        w = arr[start:stop]
+        nl = np.flatnonzero(w == 10)
+        ends = np.append(nl, w.size) if (nl.size == 0 or nl[-1] != w.size - 1) else nl
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        counts = np.bincount(np.searchsorted(ends, np.flatnonzero(w == sep_byte)),
+                             minlength=ends.size) + 1
+        length = ends - starts - (w[np.maximum(ends - 1, 0)] == 13)
+        wrong = np.flatnonzero((counts != expected) & (length > 0))
+        out.extend((line0 + int(k), int(counts[k])) for k in wrong[: 10 - len(out)])
+        line0 += ends.size
+        start = stop
+    return out
+
+
+def _read_text(raw: bytes, path: Path, *, encoding: str, sep: Any, header: Any, skiprows: Any,
+               names: Any, owner: str) -> pd.DataFrame:
+    text, used = _decode(raw, encoding, path)
+    logger.debug("%s: read as %s", path, used)
+    skip = int(skiprows or 0)
+    lines_before = skip + (0 if header is None else int(header))
+    body_start = 0
+    for _ in range(lines_before):
+        body_start = text.find("\n", body_start) + 1
+        if body_start == 0:
+            break
+    head_line = text[body_start:].split("\n", 1)[0]
+    sep = sep or _sniff_sep(head_line)
+    import csv
+
+    head_fields = next(csv.reader([head_line.rstrip("\r")], delimiter=sep), [])
+    if header is not None:
+        dup = sorted({h.strip() for h in head_fields if head_fields.count(h) > 1 and h.strip()})
+        if dup:
+            msg = (f"{owner}: {path.name} has the column name(s) {fmt_values(dup)} more than "
+                   f"once (header line {lines_before + 1}). Rename them in the file, or pass "
+                   "names= a list of unique names.")
+            raise SchemaError(msg, column=dup[0])
+    expected = len(names) if names is not None and header is None else len(head_fields)
+    body = text[body_start:] if header is None else text[body_start + len(head_line) + 1:]
+    first = lines_before + (1 if header is None else 2)
+    enc = body.encode("utf-8")
+    bad = _bad_field_counts(enc, sep, expected, first)
+    if bad:
+        shown = ", ".join(f"line {n} has {k}" for n, k in bad[:5])
+        msg = (
+            f"{owner}: {path.name}: the header has {expected} fields but {shown} (separator "
+            f"{sep!r}). An unquoted thousands separator (1,234.5) or a stray separator inside a "
+            "name shifts every later column: quote such cells in the export, or pass sep= the "
+            "real separator."
+        )
+        raise SchemaError(msg, rows=[n for n, _ in bad])
+    return pd.read_csv(io.StringIO(text[body_start:]), sep=sep, dtype=str,
+                       keep_default_na=False, header=None if header is None else 0, names=names,
+                       index_col=False)
+
+
+def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str, sep: Any = None,
+                header: Any = 0, skiprows: Any = None, names: Any = None,
+                ) -> tuple[pd.DataFrame, Path]:
     if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
         msg = f"{owner}: path must be a file path (str or Path), got {type(path).__name__}."
         raise ParameterError(msg)
@@ -188,38 +358,53 @@ def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str) -> tuple[pd
                 "UTF-8, GBK/GB18030 and others) or a Python codec name such as 'utf-8' or 'gbk'."
             )
             raise ParameterError(msg) from None
-    suffix = path.suffix.lower()
-    if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
+    for name, value in (("header", header), ("skiprows", skiprows)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ParameterError(f"{owner}: {name}= must be a row number >= 0 or None, "
+                                 f"got {value!r}.")
+    if names is not None:
+        names = [str(n) for n in names]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"{owner}: names= must be unique, got {fmt_values(names, 20)}.")
+        header = None if header == 0 else header
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1):
+        raise ParameterError(f"{owner}: sep= must be one character such as ',' or '\\t', "
+                             f"got {sep!r}.")
+    with open(path, "rb") as fh:
+        kind = _file_kind(fh.read(8))
+    if sheet is not None and kind not in {"xlsx", "xls"}:
         msg = f"{owner}: sheet= applies to Excel files only, not to {path.name}; leave it out."
         raise ParameterError(msg)
     try:
-        if suffix in {".csv", ".txt", ".tsv"}:
-            text, used = _decode(path.read_bytes(), encoding, path)
-            logger.debug("%s: read as %s", path, used)
-            frame = pd.read_csv(
-                io.StringIO(text), sep=_sniff_sep(text), dtype=str, keep_default_na=False
-            )
-        elif suffix in {".parquet", ".pq"}:
+        if kind == "text":
+            frame = _read_text(path.read_bytes(), path, encoding=encoding, sep=sep,
+                               header=header, skiprows=skiprows, names=names, owner=owner)
+        elif kind == "parquet":
             frame = pd.read_parquet(path)
-        elif suffix in {".xlsx", ".xlsm"}:
-            with pd.ExcelFile(path, engine="openpyxl") as book:
-                names = book.sheet_names
+        else:
+            engine = "openpyxl" if kind == "xlsx" else "xlrd"
+            with pd.ExcelFile(path, engine=engine) as book:
+                sheets = book.sheet_names
                 chosen = 0 if sheet is None else sheet
-                if (isinstance(chosen, str) and chosen not in names) or (
-                    isinstance(chosen, int) and not 0 <= chosen < len(names)
+                if (isinstance(chosen, str) and chosen not in sheets) or (
+                    isinstance(chosen, int) and not 0 <= chosen < len(sheets)
                 ):
                     msg = (
                         f"{owner}: {path} has no sheet {chosen!r}; its sheets are "
-                        f"{fmt_values(names, 20)}. Pass sheet= one of them (name or position)."
+                        f"{fmt_values(sheets, 20)}. Pass sheet= one of them (name or position)."
                     )
                     raise _FileReadError(msg)
-                frame = pd.read_excel(book, sheet_name=chosen)
-        else:
-            msg = (
-                f"{owner}: {path.name} has an unsupported extension {suffix!r}. Use .csv, "
-                ".parquet or .xlsx (save legacy .xls files as .xlsx first)."
-            )
-            raise _FileReadError(msg)
+                frame = pd.read_excel(book, sheet_name=chosen, header=header,
+                                      skiprows=skiprows, names=names)
+                heads = [str(c) for c in frame.columns]
+                base = [re.sub(r"\.\d+$", "", h) for h in heads]
+                dup = sorted({b for b, h in zip(base, heads, strict=True)
+                              if b != h and b in heads})
+                if dup and header is not None:
+                    msg = (f"{owner}: {path.name} has the column name(s) {fmt_values(dup)} more "
+                           "than once. Rename them in the sheet, or pass names= unique names.")
+                    raise SchemaError(msg, column=dup[0])
     except KequnError:
         raise
     except Exception as exc:  # parser, zip, arrow and openpyxl errors come in many classes
@@ -294,19 +479,38 @@ def _missing(s: pd.Series) -> pd.Series:
     return s.isna()
 
 
-def _to_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _to_number(s: pd.Series, decimal: str = ".", thousands: str | None = ","
+               ) -> tuple[pd.Series, pd.Series]:
     """Parse numbers ('1,200.50', '¥300', '(50)' accounting negatives); return (float64, bad)."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype("float64"), pd.Series(False, index=s.index)
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64"), pd.Series(False, index=s.index)
     missing = _missing(s)
+    if decimal == ".":  # fast path: plain numbers
+        num = pd.to_numeric(s.mask(missing), errors="coerce").astype("float64")
+        if not (num.isna() & ~missing).any():
+            return num, num.isna() & ~missing
     text = s.astype("string").str.strip().str.replace(r"^[¥￥$]|元$", "", regex=True).str.strip()
     text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
-    grouped = text.str.fullmatch(_THOUSANDS_RE.pattern).fillna(False)
-    text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    if thousands:
+        t, d = re.escape(thousands), re.escape(decimal)
+        grouped = text.str.fullmatch(rf"[-+]?\d{{1,3}}({t}\d{{3}})+({d}\d*)?").fillna(False)
+        text = text.where(~grouped, text.str.replace(thousands, "", regex=False))
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
     num = pd.to_numeric(text.mask(missing), errors="coerce").astype("float64")
     return num, num.isna() & ~missing
+
+
+def _mixed_id_types(s: pd.Series) -> pd.Series:
+    """Rows whose id is a number while other ids are text (Excel: 1 and '1')."""
+    if s.dtype != object:
+        return pd.Series(False, index=s.index)
+    is_num = s.map(lambda v: isinstance(v, int | float | np.integer | np.floating)
+                   and not isinstance(v, bool)).astype(bool)
+    is_text = s.map(lambda v: isinstance(v, str)).astype(bool)
+    return is_num if (is_num.any() and is_text.any()) else pd.Series(False, index=s.index)
 
 
 def _to_ids(s: pd.Series) -> pd.Series:
@@ -366,9 +570,14 @@ def _parse(
             empty = _missing(s)
             if empty.any():
                 raise _bad_values(out, col, empty, "empty customer id", ctx)
+            mixed = _mixed_id_types(s)
+            if mixed.any():
+                raise _bad_values(out, col, mixed, "ids stored as numbers among ids stored as "
+                                  "text (1 and '1' would be two customers); format the whole "
+                                  "column as text in the sheet", ctx)
             out[col] = _to_ids(s)
         elif col in money or col in COUNT_COLUMNS or col == "age" or col in factors:
-            num, bad = _to_number(s)
+            num, bad = _to_number(s, ctx.get("decimal", "."), ctx.get("thousands", ","))
             if bad.any():
                 raise _bad_values(out, col, bad, "not a number", ctx)
             empty = num.isna()
@@ -409,7 +618,8 @@ def _parse(
                 text = text.replace(_KIND)
             out[col] = text.astype(object).where(text.notna(), np.nan).astype("category")
         elif not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_datetime64_any_dtype(s):
-            num, bad = _to_number(s)  # other columns: numbers if every filled cell is one
+            # other columns: numbers if every filled cell is one
+            num, bad = _to_number(s, ctx.get("decimal", "."), ctx.get("thousands", ","))
             if not bad.any() and num.notna().any():
                 out[col] = num
     return out
@@ -427,6 +637,38 @@ def _validated(data: pd.DataFrame, validator: Any, ctx: dict[str, Any]) -> pd.Da
 def _context(path: Path, owner: str) -> dict[str, Any]:
     lines = path.suffix.lower() in {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
     return {"path": path, "owner": owner, "lines": lines}
+
+
+def _currency(code: Any, owner: str) -> str:
+    if code is None:
+        return "CNY"
+    if not isinstance(code, str) or len(code.strip()) != 3 or not code.strip().isalpha():
+        raise ParameterError(f"{owner}: currency= must be an ISO 4217 code such as 'CNY', "
+                             f"'EUR' or 'USD', got {code!r}.")
+    return code.strip().upper()
+
+
+def _drop_totals(frame: pd.DataFrame, drop: bool, ctx: dict[str, Any]) -> pd.DataFrame:
+    """Drop (with a warning) or refuse total and subtotal rows (合计, 小计, Total, ...)."""
+    cols = [c for c in ("customer_id",) if c in frame.columns] or list(frame.columns[:1])
+    text = frame[cols[0]].astype("string").str.strip()
+    hit = text.str.match(_TOTAL_RE.pattern, case=False).fillna(False)
+    hit &= ~text.str.fullmatch(r"\d+").fillna(False)
+    if not hit.any():
+        return frame
+    rows = list(frame.index[hit])
+    lines = [r + ctx["offset"] for r in rows] if ctx["lines"] else rows
+    shown = fmt_values([f"line {n}: {v}" for n, v in zip(lines, text[hit], strict=True)])
+    if not drop:
+        msg = (f"{ctx['owner']}: {ctx['path'].name} has {len(rows)} total or subtotal row(s) "
+               f"({shown}), which are not customers. Delete them, or leave drop_totals=True to "
+               "drop them with a warning.")
+        raise SchemaError(msg, column=str(cols[0]), rows=rows)
+    from .._validation import warn
+
+    warn(f"{ctx['owner']}: dropped {len(rows)} total or subtotal row(s) of "
+         f"{ctx['path'].name} ({shown}); pass drop_totals=False to refuse such files instead.")
+    return frame.drop(index=rows).reset_index(drop=True)
 
 
 def _check_unit(unit: str | None, owner: str) -> str | None:
@@ -449,6 +691,14 @@ def read_customers(
     as_of: str | pd.Timestamp | None = None,
     dayfirst: bool | None = None,
     date_format: str | None = None,
+    sep: str | None = None,
+    header: int | None = 0,
+    skiprows: int | None = None,
+    names: list[str] | None = None,
+    decimal: str = ".",
+    thousands: str | None = ",",
+    drop_totals: bool = True,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """Read a customer export (CSV, Parquet or .xlsx) into a validated customer table.
 
@@ -481,6 +731,24 @@ def read_customers(
     date_format : str, optional
         ``"excel"`` (serial day numbers), ``"yymmdd"`` or a ``strftime`` pattern for the date
         columns (see :func:`parse_dates`).
+    sep : str, optional
+        Field separator of a text file; default sniffed from the header (``,``, tab, ``;``,
+        ``|``).
+    header : int or None, default=0
+        Row (0-based, after ``skiprows``) holding the column names; ``None`` with ``names=``
+        for a file without a header row.
+    skiprows : int, optional
+        Lines to skip before the header, e.g. a title row of an Excel report.
+    names : list of str, optional
+        Column names to use (replacing the header when ``header`` is given).
+    decimal, thousands : str, default="." and ","
+        Decimal mark and thousands separator of number cells (``decimal=",", thousands="."``
+        for ``1.234,5``).
+    drop_totals : bool, default=True
+        Rows whose id or first cell is a total (合计, 总计, 小计, 共计, Total, Subtotal) are
+        dropped with a warning listing them; ``False`` keeps them and raises instead.
+    currency : str, optional
+        ISO code of the money columns (default ``"CNY"``), stored in ``attrs["currency"]``.
 
     Returns
     -------
@@ -526,9 +794,13 @@ def read_customers(
     """
     owner = "read_customers"
     unit = _check_unit(unit, owner)
-    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
+    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner, sep=sep,
+                              header=header, skiprows=skiprows, names=names)
     frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format}
+    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format,
+                                   "decimal": decimal, "thousands": thousands,
+                                   "offset": 2 + int(skiprows or 0) + int(header or 0)}
+    frame = _drop_totals(frame, drop_totals, ctx)
     data = _parse(frame, factors, unit, ctx)
     if "customer_id" not in data.columns:
         msg = (
@@ -551,7 +823,9 @@ def read_customers(
         if months.isna().any():
             raise _bad_values(data, "open_date", months.isna(), "empty (needed for tenure)", ctx)
         data["tenure_months"] = months.astype("int64")
-    return _validated(data, validate_customers, ctx)
+    out = _validated(data, validate_customers, ctx)
+    out.attrs["currency"] = _currency(currency, owner)
+    return out
 
 
 def read_transactions(
@@ -564,6 +838,14 @@ def read_transactions(
     preset: bool = True,
     dayfirst: bool | None = None,
     date_format: str | None = None,
+    sep: str | None = None,
+    header: int | None = 0,
+    skiprows: int | None = None,
+    names: list[str] | None = None,
+    decimal: str = ".",
+    thousands: str | None = ",",
+    drop_totals: bool = True,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """Read a transaction export (CSV, Parquet or .xlsx) into a validated transaction log.
 
@@ -586,6 +868,8 @@ def read_transactions(
     dayfirst, date_format : optional
         How to read the ``date`` column, as in :func:`read_customers` and
         :func:`parse_dates`.
+    sep, header, skiprows, names, decimal, thousands, drop_totals, currency : optional
+        As in :func:`read_customers`.
 
     Returns
     -------
@@ -620,8 +904,14 @@ def read_transactions(
     """
     owner = "read_transactions"
     unit = _check_unit(unit, owner)
-    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner)
+    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner, sep=sep,
+                              header=header, skiprows=skiprows, names=names)
     frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format}
+    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format,
+                                   "decimal": decimal, "thousands": thousands,
+                                   "offset": 2 + int(skiprows or 0) + int(header or 0)}
+    frame = _drop_totals(frame, drop_totals, ctx)
     data = _parse(frame, factors, unit, ctx)
-    return _validated(data, validate_transactions, ctx)
+    out = _validated(data, validate_transactions, ctx)
+    out.attrs["currency"] = _currency(currency, owner)
+    return out
