@@ -33,7 +33,7 @@ from .._validation import (
 from ..clustering._selection import KSelection
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _require_plot_data, _term
+from ._theme import _get_ax, _page_points, _require_plot_data, _term
 
 __all__ = [
     "plot_k_selection",
@@ -186,7 +186,8 @@ def plot_segment_profile(
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5,
+            "fmt": ".1f", "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)},
+            "linewidths": 0.5,
             "cbar_kws": {"label": _loc("z-score (standard deviations)", "标准分（标准差）")}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
@@ -352,7 +353,8 @@ def plot_partition_crosstab(
         what = _bi("customers", "客户数", paren=False)
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+            "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)}, "linewidths": 0.5,
+            "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
     ax.set_ylabel(_term(table.index.name) if table.index.name else _loc("rows", "行"))
