@@ -9,15 +9,17 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 # Report parameters (optional): make report DATA=uci-bank-marketing N_CUSTOMERS=20000 SEED=1
+# Rebuild one chapter and keep the others: make report ONLY=02
 DATA        ?=
 N_CUSTOMERS ?=
 SEED        ?=
+ONLY        ?=
 PYTEST_ARGS ?=
 
 .PHONY: help report test lint bench bench-ltm clean
 
 help:
-	@echo "make report   execute the notebooks and write reports/index.html"
+	@echo "make report   execute the notebooks and build the book (reports/index.html)"
 	@echo "make test     run the test suite (pytest)"
 	@echo "make lint     ruff check"
 	@echo "make bench    run the benchmarks (bench/RESULTS.md)"
@@ -42,7 +44,8 @@ report: $(VENV)/.installed
 	$(BIN)/python -m kequn_lib.report \
 	  $(if $(DATA),--data $(DATA)) \
 	  $(if $(N_CUSTOMERS),--n-customers $(N_CUSTOMERS)) \
-	  $(if $(SEED),--seed $(SEED))
+	  $(if $(SEED),--seed $(SEED)) \
+	  $(foreach o,$(ONLY),--only $(o))
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -66,4 +69,4 @@ bench-ltm: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_larger_than_memory.py --gib 13
 
 clean:
-	rm -rf reports .pytest_cache .ruff_cache .hypothesis
+	rm -rf reports .reports-builds .pytest_cache .ruff_cache .hypothesis

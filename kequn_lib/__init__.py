@@ -91,7 +91,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "holdout_errors", "realised_value", "tracking",
     ),
     "clustering": (
-        "ALGORITHMS", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
+        "ALGORITHMS", "KSelection", "PartitionComparison", "SegmentPipeline", "SegmentPreparer",
         "Segmentation", "StabilityResult", "choose_features", "choose_k", "compare_partitions",
         "fit_on_partitions", "fit_on_sample", "predict_in_chunks", "predict_partitions",
         "profile_segments", "sample_partitions", "segment_customers", "segment_pipeline",

@@ -22,3 +22,27 @@ def customers():
 def transactions(customers):
     """Six months of events for the small synthetic bank."""
     return kq.make_transactions(customers, months=6, random_state=0)
+
+
+BOOK_PARAMS = {"N_CUSTOMERS": 3_000, "SEED": 1}
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    """The real book, built once per session by the command line at a small size (strict).
+
+    Returns ``(output link, stderr of the build)``. Shared by the book, browser and
+    reproducibility tests.
+    """
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("book") / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-m", "kequn_lib.report", "--output", str(out), "--strict",
+         "--n-customers", str(BOOK_PARAMS["N_CUSTOMERS"]), "--seed", str(BOOK_PARAMS["SEED"]),
+         "--timeout", "600"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )
+    assert proc.returncode == 0, f"the book did not build:\n{proc.stderr[-3000:]}"
+    return out, proc.stderr

@@ -512,7 +512,10 @@ CASES: list[Case] = [
     # report builder and key figures
     C("report-params", "report", "parameter no notebook declares",
       lambda: report.build(_TMP / "report", params={"N_CUSTOMER": 10}, api=False),
-      ParameterError, "not declared"),
+      report.ReportParameterError, "not declared"),
+    C("report-param-object", "report", "parameter value that is not a plain literal",
+      lambda: report.build(_TMP / "report", params={"SEED": object()}, api=False),
+      report.ReportParameterError, "plain literals"),
     C("report-only", "report", "no notebook matches only=",
       lambda: report.build(_TMP / "report", only=["99"], api=False),
       report.ReportError, "no notebook matches"),

@@ -250,30 +250,34 @@ def test_ward_row_limit():
 
 
 def test_choose_k_table(toy):
-    scores = kq.choose_k(toy, kq.segment_pipeline(), k_range=range(2, 6), sample_size=50,
-                         progress=False)
+    selection = kq.choose_k(toy, kq.segment_pipeline(), k_range=range(2, 6), sample_size=50,
+                            progress=False)
+    assert isinstance(selection, kq.KSelection)
+    scores = selection.scores
     assert list(scores.columns) == ["k", "n_segments", "silhouette", "calinski_harabasz",
                                     "davies_bouldin", "inertia", "bic", "recommended"]
     assert scores["k"].tolist() == [2, 3, 4, 5]
     assert scores["recommended"].sum() == 1
-    assert scores.attrs["recommended_k"] == 3
-    assert scores.attrs["silhouette_sample"] == 50
-    assert "silhouette" in scores.attrs["rule"]
+    assert selection.recommended_k == 3
+    assert selection.silhouette_sample == 50
+    assert "silhouette" in selection.rule
+    assert scores.attrs == {}  # results travel in the dataclass, not in attrs
     assert scores["bic"].isna().all()
     assert scores["inertia"].is_monotonic_decreasing
 
 
 def test_choose_k_gmm_uses_bic(toy):
-    scores = kq.choose_k(toy, kq.segment_pipeline(algorithm="gmm"), k_range=[2, 3, 4],
-                         progress=False)
+    selection = kq.choose_k(toy, kq.segment_pipeline(algorithm="gmm"), k_range=[2, 3, 4],
+                            progress=False)
+    scores = selection.scores
     assert scores["bic"].notna().all()
-    assert "BIC" in scores.attrs["rule"]
-    assert scores.attrs["recommended_k"] == int(scores.loc[scores["bic"].idxmin(), "k"])
+    assert "BIC" in selection.rule
+    assert selection.recommended_k == int(scores.loc[scores["bic"].idxmin(), "k"])
 
 
 def test_choose_k_consensus_rule(toy):
-    scores = kq.choose_k(toy, k_range=[2, 3, 4], rule="consensus", progress=False)
-    assert scores.attrs["recommended_k"] == 3 and "mean rank" in scores.attrs["rule"]
+    selection = kq.choose_k(toy, k_range=[2, 3, 4], rule="consensus", progress=False)
+    assert selection.recommended_k == 3 and "mean rank" in selection.rule
 
 
 def test_choose_k_bad_input(toy):
@@ -501,3 +505,12 @@ def test_real_bank_marketing_table():
     labels = kq.segment_pipeline(n_clusters=5).fit_predict(data)  # balance may be negative
     prof = kq.profile_segments(data, labels)
     assert len(prof) == 5 and prof["size"].sum() == len(raw)
+
+
+def test_plot_k_selection_takes_the_result_and_names_its_rule(toy):
+    selection = kq.choose_k(toy, kq.segment_pipeline(), k_range=range(2, 4), progress=False)
+    fig = kq.plot_k_selection(selection)
+    assert selection.rule in fig.get_suptitle()
+    title = kq.plot_k_selection(selection.scores).get_suptitle()
+    assert "recommended k=" in title and selection.rule not in title
+    plt.close("all")

@@ -222,7 +222,7 @@ CALLS: dict[str, Call] = {
     "plot_value_matrix": lambda f: (
         kq.plot_value_matrix, (f["valued"].join(kq.value_matrix(f["valued"])),), {}),
     "plot_p_alive": lambda f: (kq.plot_p_alive, (f["weekly"],), {"model": f["bgnbd"]}),
-    "plot_k_selection": lambda f: (kq.plot_k_selection, (f["k_scores"],), {}),
+    "plot_k_selection": lambda f: (kq.plot_k_selection, (f["k_scores"].scores,), {}),
     "plot_migration": lambda f: (
         kq.plot_migration, (_tag(kq.tier_migration(f["before"], f["after"]).shares),), {}),
     "plot_partition_crosstab": lambda f: (

@@ -574,3 +574,45 @@ def test_real_credit_values_through_the_xls_path(tmp_path: Path) -> None:
     raw = kq.load_credit_default(data_home=tmp_path)
     assert len(raw) == 30_000
     assert _sha((tmp_path / public._CREDIT_CSV).read_bytes()) == _sha(CREDIT_CSV.read_bytes())
+
+
+def _corrupt_deflate(archive: bytes, member: str) -> bytes:
+    """Overwrite bytes inside the compressed stream of the first member: zlib.error on read."""
+    raw = bytearray(archive)
+    start = 30 + len(member)  # the local header, then the compressed data
+    raw[start + 5:start + 25] = b"\xff" * 20
+    return bytes(raw)
+
+
+def test_corrupt_cached_download_is_deleted_and_downloaded_again(
+    tmp_path: Path, small_bank: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached archive whose deflate stream is broken raises DataUnavailableError naming the
+    file (not a raw zlib.error), is deleted, and the next call downloads it again."""
+    import zlib
+
+    good = _zip({"bank.zip": _zip({"bank-full.csv": small_bank})})
+    bad = _corrupt_deflate(_zip({"bank-full.csv": small_bank * 40}), "bank-full.csv")
+    with pytest.raises(zlib.error):  # the damage is the kind the issue names
+        zipfile.ZipFile(io.BytesIO(bad)).read("bank-full.csv")
+    (tmp_path / "bank.zip").write_bytes(bad)
+    fake = FakeDownloader(payload=good)
+    monkeypatch.setattr(public, "_DOWNLOADER", fake)
+    with pytest.raises(kq.DataUnavailableError, match=r"bank\.zip.*damaged.*was deleted, so the "
+                       r"next call downloads it again") as info:
+        kq.load_bank_marketing(data_home=tmp_path)
+    assert "zlib" in str(info.value) or "Error -3" in str(info.value)
+    assert not (tmp_path / "bank.zip").exists()
+    assert fake.urls == []  # this call reported the damage; it did not download behind it
+    raw = kq.load_bank_marketing(data_home=tmp_path)
+    assert len(fake.urls) == 1 and len(raw) == 5
+
+
+def test_damaged_zip_is_deleted_not_left_to_fail_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _offline(monkeypatch)
+    (tmp_path / public._CREDIT_ZIP).write_bytes(b"PK\x03\x04 truncated download")
+    with pytest.raises(kq.DataUnavailableError, match="not a readable zip.*was deleted"):
+        kq.load_credit_default(data_home=tmp_path)
+    assert not (tmp_path / public._CREDIT_ZIP).exists()

@@ -1,8 +1,18 @@
-"""The report builder: pages, navigation, API page, key figures, failures, parameters."""
+"""The book builder: pages, navigation, figures, search, parameters, failures and safe switching.
+
+A small book of three tiny notebooks is built once (module fixture) and shared; the tests that
+break builds copy it first. The real chapters are built once per session in
+``tests/test_book.py``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -10,94 +20,222 @@ import pytest
 
 import kequn_lib as kq
 from kequn_lib import report
+from kequn_lib.report import _folders, _site
+
+from .conftest import REPO
 
 
-def _notebook(path: Path, title: str, summary: str, body: str, params: str = "SEED = 0") -> None:
+def _notebook(path: Path, title: str, summary: str, *cells: str, params: str = "SEED = 0"):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell(f"# {title}\n\n{summary}"),
         nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(body),
     ]
+    for source in cells:
+        if source.startswith("md:"):
+            nb.cells.append(nbformat.v4.new_markdown_cell(source[3:]))
+        elif source.startswith("hidden:"):
+            nb.cells.append(nbformat.v4.new_code_cell(source[7:],
+                                                      metadata={"tags": ["remove-input"]}))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(source))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, path)
 
 
-@pytest.fixture
-def book(tmp_path):
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    _notebook(folder / "01_first.ipynb", "First chapter (第一章)", "It counts.",
-              "import kequn_lib as kq\nkq.key_figures(seed=SEED, twice=2 * SEED)")
-    _notebook(folder / "02_second.ipynb", "Second chapter", "It prints.",
+PLOT = (
+    "import matplotlib.pyplot as plt\n"
+    "from IPython.display import display\nfig, ax = plt.subplots(figsize=(3, 2))\n"
+    "ax.plot([0, 1], [0, SEED])\ndisplay(fig)\nplt.close(fig)"
+)
+
+
+def _book(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    _notebook(folder / "01_first.ipynb", "First chapter (第一章)", "It counts 客群 by tier.",
+              "import kequn_lib as kq\nkq.key_figures(seed=SEED, twice=2 * SEED)",
+              "md:The line below rises with the seed.",
+              PLOT,
+              "hidden:kq.prose(f'The seed is **{kq.fmt(SEED)}**; HIDDEN_INPUT_MARK')")
+    _notebook(folder / "02_second.ipynb", "Second chapter", "It shows two figures.",
+              f"{PLOT}\ndisplay(fig)",
               "print('客群', SEED)")
+    _notebook(folder / "03_third.ipynb", "Third chapter", "It takes no seed.",
+              "x = 1", params="LABEL = 'third'")
     return folder
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The small book, built once: (notebook folder, output link)."""
+    root = tmp_path_factory.mktemp("book")
+    notebooks = _book(root / "notebooks")
+    out = report.build(root / "reports", notebooks=notebooks, params={"SEED": 3}, timeout=120)
+    return notebooks, out
+
+
+def _copy(built, tmp_path):
+    """A private copy of the built book (link and builds folder) for tests that change it."""
+    notebooks, out = built
+    nb_copy = tmp_path / "notebooks"
+    shutil.copytree(notebooks, nb_copy)
+    shutil.copytree(_folders.builds_folder(out), tmp_path / f".{out.name}-builds",
+                    ignore=shutil.ignore_patterns("lock"))
+    (tmp_path / out.name).symlink_to(os.readlink(out))
+    return nb_copy, tmp_path / out.name
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+# --- the built book -------------------------------------------------------------------------
+
+
 @pytest.mark.slow
-def test_build_writes_index_pages_navigation_and_api(book, tmp_path):
-    out = report.build(tmp_path / "reports", notebooks=book, params={"SEED": 3})
+def test_index_lists_chapters_with_summary_download_and_reference(built):
+    _, out = built
+    assert out.is_symlink() and (out / "index.html").is_file()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="01_first.html"' in index and 'href="02_second.html"' in index
-    assert "First chapter (第一章)" in index and "It counts." in index
-    assert 'href="api.html"' in index
+    for page, title in [("01_first.html", "First chapter (第一章)"),
+                        ("02_second.html", "Second chapter"), ("03_third.html", "Third chapter")]:
+        assert f'href="{page}"' in index and title in index
+    assert "It counts 客群 by tier." in index
+    assert 'href="_sources/01_first.ipynb"' in index
+    assert (out / "_sources" / "01_first.ipynb").is_file()
+    assert 'href="references.html"' in index and 'href="api/index.html"' in index
+    assert "SEED = 3" in index
+    for name in ("references.html", "api/index.html", "api/display.html", "search.html"):
+        assert (out / name).is_file(), name
+    api = (out / "api" / "display.html").read_text(encoding="utf-8")
+    assert "display_table" in api and "Parameters" in api
+
+
+@pytest.mark.slow
+def test_chapters_have_navigation_numbered_figures_and_hidden_inputs(built):
+    _, out = built
     first = (out / "01_first.html").read_text(encoding="utf-8")
-    assert 'href="index.html"' in first and 'href="02_second.html"' in first
-    assert "@font-face" in first and "KequnCJK" in first  # carries its own CJK glyphs
-    assert "require.js" not in first and "mathjax" not in first.lower()
+    assert 'href="index.html"' in first and 'href="02_second.html"' in first  # prev / next
+    assert "Figure 1.1" in first and "The line below rises with the seed." in first
+    assert "The seed is <strong>3</strong>; HIDDEN_INPUT_MARK" in first
+    assert "kq.prose" not in first  # the input of a remove-input cell is not shown
+    assert "<td>twice" not in first and "KeyFigures(" not in first  # no key-figure table
     second = (out / "02_second.html").read_text(encoding="utf-8")
-    assert "客群 3" in second  # the injected parameter reached the kernel
+    assert "Figure 2.1" in second and "Figure 2.2" in second
+    assert "客群 3" in second  # the parameter reached the kernel
+    assert second.count("<img") == 2
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert manifest["chapters"]["02_second"]["figures"] == 2
+    assert manifest["chapters"]["03_third"]["params"] == {}  # SEED is not declared there
+
+
+@pytest.mark.slow
+def test_key_figures_search_index_and_font(built):
+    _, out = built
     figures = json.loads((out / "key_figures.json").read_text(encoding="utf-8"))
-    assert figures == {"01_first": {"seed": 3, "twice": 6}, "02_second": {}}
-    api = (out / "api.html").read_text(encoding="utf-8")
-    assert "make_customers" in api and "validate_customers" in api
+    assert figures == {"01_first": {"seed": 3, "twice": 6}, "02_second": {}, "03_third": {}}
+    index = (out / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(index[index.index("(") + 1: index.rindex(")")])["terms"]
+    assert "客群" in terms and "tier" in terms
+    font = out / "_static" / _site.FONT_FILE
+    assert font.is_file() and 1_000 < font.stat().st_size < 2_000_000
+    css = (out / "_static" / "kequn.css").read_text(encoding="utf-8")
+    assert _site.FONT_FAMILY in css and _site.FONT_FILE in css
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(str(font)).getBestCmap()
+    assert ord("客") in cmap and ord("群") in cmap and ord("章") in cmap
 
 
 @pytest.mark.slow
-def test_failing_notebook_names_cell_and_keeps_previous_report(book, tmp_path):
-    out = tmp_path / "reports"
-    report.build(out, notebooks=book, only=["01"], api=False)
-    before = (out / "index.html").read_text(encoding="utf-8")
-    _notebook(book / "02_second.ipynb", "Broken", "Fails.", "x = 1\nraise ValueError('boom')")
-    with pytest.raises(report.ReportError, match=r"02_second.ipynb failed at cell 3.*boom"):
-        report.build(out, notebooks=book, api=False)
-    assert (out / "index.html").read_text(encoding="utf-8") == before
-    assert not list(tmp_path.glob(".reports.building-*"))
+def test_only_rebuilds_one_chapter_and_keeps_the_others(built, tmp_path):
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    _notebook(notebooks / "02_second.ipynb", "Second chapter, again", "Rebuilt.", "y = 2")
+    report.build(out, notebooks=notebooks, only=["02"], params={"SEED": 4}, api=False)
+    after = _snapshot(out)
+    assert "Second chapter, again" in after["02_second.html"].decode()
+    assert after["_sources/01_first.ipynb"] == before["_sources/01_first.ipynb"]
+    assert "HIDDEN_INPUT_MARK" in after["01_first.html"].decode()
+    figures = json.loads(after["key_figures.json"])
+    assert figures["01_first"] == {"seed": 3, "twice": 6}
+    manifest = json.loads(after["build.json"])
+    assert manifest["chapters"]["02_second"] == {"figures": 0, "params": {"SEED": 4},
+                                                 "rebuilt": True}
+    assert manifest["chapters"]["01_first"]["rebuilt"] is False
+    # the previous build is kept beside the new one, older ones are pruned
+    builds = [p for p in _folders.builds_folder(out).iterdir() if p.is_dir()]
+    assert len(builds) == 2
 
 
 @pytest.mark.slow
-def test_same_parameters_give_identical_key_figures(book, tmp_path):
-    a = report.build(tmp_path / "a", notebooks=book, params={"SEED": 5}, api=False)
-    b = report.build(tmp_path / "b", notebooks=book, params={"SEED": 5}, api=False)
-    assert (a / "key_figures.json").read_bytes() == (b / "key_figures.json").read_bytes()
+def test_failing_notebook_names_chapter_and_cell_and_keeps_report(built, tmp_path):
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    _notebook(notebooks / "02_second.ipynb", "Broken", "Fails.", "x = 1",
+              "raise ValueError('boom')")
+    with pytest.raises(report.ReportError,
+                       match=r"02_second.ipynb failed at cell 4 \(.raise ValueError.*boom"):
+        report.build(out, notebooks=notebooks, api=False)
+    assert _snapshot(out) == before
+    assert not [p for p in _folders.builds_folder(out).iterdir()
+                if p.name.endswith(_folders.STAGING)]
 
 
 @pytest.mark.slow
-def test_cli_exit_code_on_failure(book, tmp_path, capsys):
-    _notebook(book / "02_second.ipynb", "Broken", "Fails.", "raise RuntimeError('nope')")
-    code = report.main(["--notebooks", str(book), "--output", str(tmp_path / "r"), "-q"])
-    assert code == 1
-    assert "02_second.ipynb failed" in capsys.readouterr().err
+def test_dead_kernel_names_chapter_and_cell(built, tmp_path):
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    _notebook(notebooks / "01_first.ipynb", "Dies", "The kernel dies.", "x = 1",
+              "import os\nos._exit(3)")
+    with pytest.raises(report.ReportError, match=r"01_first.ipynb failed at cell 4 \('import os"):
+        report.build(out, notebooks=notebooks, api=False, only=["01"])
+    assert _snapshot(out) == before
 
 
-def test_unknown_parameter_is_refused(book, tmp_path):
-    with pytest.raises(kq.ParameterError, match="'N_ROWS'.*not declared.*'SEED'"):
+# --- parameters: refused before any kernel starts -------------------------------------------
+
+
+class _Loud:
+    def __repr__(self):  # pragma: no cover - must never run
+        raise AssertionError("the object's repr ran")
+
+
+@pytest.mark.parametrize("value", [_Loud(), [1, 2], {"a": 1}, (1,), b"x", 1j, float("nan")])
+def test_parameters_must_be_plain_literals(tmp_path, value):
+    book = _book(tmp_path / "nb")
+    with pytest.raises(report.ReportParameterError, match=r"SEED=.*plain literals|finite"):
+        report.build(tmp_path / "r", notebooks=book, params={"SEED": value})
+    assert not (tmp_path / ".r-builds").exists()  # nothing started
+
+
+def test_unknown_parameter_is_refused(tmp_path):
+    book = _book(tmp_path / "nb")
+    with pytest.raises(kq.ParameterError, match="'N_ROWS'.*not declared.*'LABEL', 'SEED'"):
         report.build(tmp_path / "r", notebooks=book, params={"N_ROWS": 3})
+    # LABEL is declared by chapter 03 only: refused when building chapter 01 alone
+    with pytest.raises(report.ReportParameterError, match="'LABEL'.*not declared"):
+        report.build(tmp_path / "r", notebooks=book, params={"LABEL": "x"}, only=["01"])
+    with pytest.raises(report.ReportParameterError, match="identifier"):
+        report.build(tmp_path / "r", notebooks=book, params={"A B": 1})
 
 
-def test_missing_folder_and_unmatched_only(tmp_path, book):
+def test_missing_folder_and_unmatched_only(tmp_path):
+    book = _book(tmp_path / "nb")
     with pytest.raises(report.ReportError, match="does not exist"):
         report.list_chapters(tmp_path / "nowhere")
     with pytest.raises(report.ReportError, match="no notebook matches"):
         report.build(tmp_path / "r", notebooks=book, only=["99"])
 
 
-def test_chapters_are_in_reading_order_with_titles(book):
-    chapters = report.list_chapters(book)
-    assert [c.path.name for c in chapters] == ["01_first.ipynb", "02_second.ipynb"]
+def test_chapters_are_in_reading_order_with_titles(tmp_path):
+    chapters = report.list_chapters(_book(tmp_path / "nb"))
+    assert [c.path.name for c in chapters] == ["01_first.ipynb", "02_second.ipynb",
+                                               "03_third.ipynb"]
     assert chapters[0].title == "First chapter (第一章)"
-    assert chapters[0].summary == "It counts."
+    assert chapters[0].summary == "It counts 客群 by tier."
 
 
 def test_key_figures_rejects_non_numbers():
@@ -107,19 +245,242 @@ def test_key_figures_rejects_non_numbers():
         kq.key_figures(bad=float("nan"))
 
 
-def test_figures_get_alternative_text_from_the_prose_before_them():
+# --- the book's source: figures, captions, index --------------------------------------------
+
+
+def _png() -> str:
     import base64
 
-    png = base64.b64encode(bytes.fromhex(
+    return base64.b64encode(bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
     )).decode()
+
+
+def test_prepare_captions_figures_and_drops_key_figures():
+    from kequn_lib._display import KEY_FIGURES_MIME
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# T\n\nThe curve shows 客群 shares. More text here."),
         nbformat.v4.new_code_cell("plot()"),
+        nbformat.v4.new_code_cell("two()", metadata={"caption": ["First.", "Second."]}),
+        nbformat.v4.new_code_cell("kq.key_figures(a=1)"),
     ]
-    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
+    img = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    text = nbformat.v4.new_output("stream", name="stdout", text="hi\n")
+    nb.cells[1].outputs = [text, img]
+    nb.cells[2].outputs = [img, text, img]
+    nb.cells[3].outputs = [nbformat.v4.new_output(
+        "display_data", data={KEY_FIGURES_MIME: {"a": 1}, "text/plain": ""})]
     chapter = report.Chapter(Path("01_t.ipynb"), "T", "")
-    page = report._render(nb, chapter, report._nav([chapter], 0))
-    assert '<img alt="Figure. The curve shows 客群 shares."' in page
+    out = _site.prepare(nb, chapter)
+    figs = [c.metadata["mystnb"]["figure"] for c in out.cells if "mystnb" in c.metadata]
+    assert figs == [
+        {"caption": "The curve shows 客群 shares.", "name": "fig-01_t-1"},
+        {"caption": "First.", "name": "fig-01_t-2"},
+        {"caption": "Second.", "name": "fig-01_t-3"},
+    ]
+    assert _site.count_figures(out) == _site.count_figures(nb) == 3
+    assert all(KEY_FIGURES_MIME not in o.get("data", {})
+               for c in out.cells for o in c.get("outputs", []))
+    # every figure sits in a cell of its own; source cells keep their code
+    assert [c.source for c in out.cells if c.cell_type == "code"][:2] == ["plot()", "two()"]
+    assert nb.cells[1].outputs == [text, img]  # the executed notebook is not modified
+
+
+def test_index_escapes_odd_file_names():
+    chapter = report.Chapter(Path('01_a"b <c>.ipynb'), "Title `x` <y>", "Sum.")
+    page = _site.index_page([chapter], {chapter.name: {}}, {}, api=False)
+    assert 'href="_sources/01_a%22b%20%3Cc%3E.ipynb"' in page
+    assert "{doc}`Title 'x' ‹y› <01_a\"b <c>>`" in page
+
+
+# --- folders: atomic switch, stale staging, foreign outputs ---------------------------------
+
+
+def _fake_build(builds: Path, text: str) -> Path:
+    staging = _folders.new_staging(builds)
+    site = staging / "site"
+    site.mkdir()
+    (site / "index.html").write_text(text)
+    return staging
+
+
+def test_switch_is_a_link_rename_and_keeps_two_builds(tmp_path):
+    out = tmp_path / "reports"
+    for i in range(4):
+        with _folders.locked(out) as builds:
+            staging = _fake_build(builds, f"build {i}")
+            _folders.switch(out, staging / "site", staging)
+            shutil.rmtree(staging)
+            _folders.prune(out)
+        assert (out / "index.html").read_text() == f"build {i}"
+        time.sleep(1.05)  # build folders are named by the second
+    assert out.is_symlink() and not Path(os.readlink(out)).is_absolute()
+    kept = sorted(p.name for p in _folders.builds_folder(out).iterdir() if p.is_dir())
+    assert len(kept) == 2
+
+
+def test_stale_staging_is_cleaned_at_the_next_start(tmp_path):
+    out = tmp_path / "reports"
+    builds = _folders.builds_folder(out)
+    builds.mkdir()
+    stale = builds / "20200101T000000-1.staging"
+    (stale / "site").mkdir(parents=True)
+    link = tmp_path / ".reports.link-1"
+    link.symlink_to("nowhere")
+    with _folders.locked(out):
+        assert not stale.exists() and not link.is_symlink()
+
+
+def test_a_second_build_waits_for_none_and_is_refused(tmp_path):
+    out = tmp_path / "reports"
+    with _folders.locked(out), pytest.raises(_folders.FolderError, match="another report"):
+        with _folders.locked(out):
+            pass
+
+
+def test_foreign_link_or_file_is_left_alone(tmp_path):
+    elsewhere = tmp_path / "mine"
+    elsewhere.mkdir()
+    (tmp_path / "reports").symlink_to(elsewhere)
+    book = _book(tmp_path / "nb")
+    with pytest.raises(report.ReportError, match="did not make; it is left alone"):
+        report.build(tmp_path / "reports", notebooks=book, api=False)
+    assert (tmp_path / "reports").resolve() == elsewhere
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(report.ReportError, match="not a folder"):
+        report.build(tmp_path / "file", notebooks=book, api=False)
+
+
+def test_old_report_folder_is_moved_into_the_builds(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("old")
+    with _folders.locked(out) as builds:
+        staging = _fake_build(builds, "new")
+        final = _folders.switch(out, staging / "site", staging)
+    assert (out / "index.html").read_text() == "new"
+    assert (final.parent / f"{final.name}-previous" / "index.html").read_text() == "old"
+
+
+def _unwritable(tmp_path: Path) -> Path:
+    """A folder this process cannot write in (a read-only file system when running as root)."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+        return folder
+    for candidate in (Path("/proc"), Path("/sys")):
+        try:
+            (candidate / "kequn-probe").mkdir()
+        except OSError:
+            return candidate
+    pytest.skip("no read-only folder available to this user")
+
+
+def test_read_only_output_is_a_report_error(tmp_path):
+    book = _book(tmp_path / "nb")
+    folder = _unwritable(tmp_path)
+    with pytest.raises(report.ReportError, match="cannot write the report .*reports"):
+        report.build(folder / "reports", notebooks=book, api=False)
+
+
+# --- the command line: exit codes, signals, full disk ---------------------------------------
+
+
+def _cli(args: list[str], **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kequn_lib.report", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, **kw,
+    )
+
+
+@pytest.mark.slow
+def test_cli_exit_code_and_message_on_failure(built, tmp_path):
+    notebooks, out = _copy(built, tmp_path)
+    _notebook(notebooks / "02_second.ipynb", "Broken", "Fails.", "raise RuntimeError('nope')")
+    proc = _cli(["--notebooks", str(notebooks), "--output", str(out), "--no-api", "-q"])
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "02_second.ipynb failed at cell 3" in err and "RuntimeError: nope" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_sigterm_names_chapter_and_cell_and_keeps_report(built, tmp_path):
+    import signal
+
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    _notebook(notebooks / "01_first.ipynb", "Slow", "Sleeps.", "x = 1",
+              "import time, pathlib\npathlib.Path('started').touch()\ntime.sleep(120)")
+    proc = _cli(["--notebooks", str(notebooks), "--output", str(out), "--no-api",
+                 "--only", "01"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (notebooks / "started").exists():
+        time.sleep(0.2)  # until the slow cell runs
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert "01_first.ipynb was stopped (SIGTERM) at cell 4 ('import time, pathlib')" in err
+    assert _snapshot(out) == before
+
+
+@pytest.mark.slow
+def test_full_disk_is_a_report_error_and_keeps_report(built, tmp_path):
+    import resource
+    import signal
+
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+
+    def limit():  # every file the build writes may grow to 64 KiB only: a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    proc = _cli(["--notebooks", str(notebooks), "--output", str(out), "--no-api", "-q"],
+                preexec_fn=limit)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert "report failed:" in err and "Traceback" not in err
+    assert "File too large" in err or "could not be written" in err
+    assert _snapshot(out) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["executing", "rendering", "late"])
+def test_sigkill_at_any_moment_leaves_the_previous_report_complete(built, tmp_path, moment):
+    import signal
+
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    proc = _cli(["--notebooks", str(notebooks), "--output", str(out), "--no-api"])
+    os.set_blocking(proc.stderr.fileno(), False)
+    seen = ""
+
+    def more() -> str:
+        try:
+            return os.read(proc.stderr.fileno(), 65536).decode(errors="replace")
+        except BlockingIOError:
+            return ""
+
+    wanted = {"executing": "[2/3] executing", "rendering": "rendering the book",
+              "late": "book rendered"}[moment]
+    deadline = time.monotonic() + 300
+    while wanted not in seen and proc.poll() is None and time.monotonic() < deadline:
+        seen += more()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    now = _snapshot(out)
+    # the report is the previous one, or (killed after the switch) the complete new one
+    assert now == before or (json.loads(now["build.json"])["chapters"].keys()
+                             == json.loads(before["build.json"])["chapters"].keys()
+                             and now.keys() >= {"index.html", "01_first.html", "02_second.html"})
+    # the next build starts by removing what the killed one left
+    report.build(out, notebooks=notebooks, only=["03"], api=False)
+    assert not [p for p in _folders.builds_folder(out).iterdir()
+                if p.name.endswith(_folders.STAGING)]
+    assert (out / "01_first.html").is_file()

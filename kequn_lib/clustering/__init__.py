@@ -56,6 +56,7 @@ from ._segmentation import Segmentation, segment_customers
 from ._selection import (
     RULES,  # noqa: F401
     STABILITY_THRESHOLDS,  # noqa: F401
+    KSelection,
     PartitionComparison,
     StabilityResult,
     choose_k,
@@ -65,6 +66,7 @@ from ._selection import (
 
 __all__ = [
     "ALGORITHMS",
+    "KSelection",
     "PartitionComparison",
     "SegmentPipeline",
     "SegmentPreparer",

@@ -17,7 +17,7 @@ from .._validation import check_int, require_frame
 from ..errors import ParameterError, SchemaError
 from ._pipeline import SegmentPipeline, _RandomState, _seed, segment_pipeline
 from ._profiles import profile_segments
-from ._selection import RULES, choose_k
+from ._selection import choose_k
 
 __all__ = ["Segmentation", "segment_customers"]
 
@@ -217,7 +217,7 @@ def segment_customers(
     while True:
         if todo:  # score only the values of k not scored yet
             scored.append(choose_k(sample, pipe, k_range=todo, sample_size=silhouette_sample,
-                                   random_state=seed, progress=False))
+                                   random_state=seed, progress=False).scores)
         scores = pd.concat(scored).sort_values("k").reset_index(drop=True)
         best = int(scores.loc[scores["silhouette"].idxmax(), "k"])
         new_lo = max(k_min, lo - WIDEN_STEP) if best == lo and lo > k_min else lo
@@ -227,7 +227,6 @@ def segment_customers(
         todo = [*range(new_lo, lo), *range(hi + 1, new_hi + 1)]
         lo, hi, widened = new_lo, new_hi, True
     scores["recommended"] = scores["k"] == best
-    scores.attrs.update({**scored[0].attrs, "recommended_k": best, "rule": RULES["silhouette"]})
     at_edge = hi > lo and best in (lo, hi)
     pipe.set_params(model__n_clusters=best)
     labels = pipe.fit_predict(rows)

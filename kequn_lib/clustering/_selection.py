@@ -58,6 +58,31 @@ RULES = {
 }
 
 
+@dataclass(frozen=True)
+class KSelection:
+    """Result of :func:`choose_k`: the scores per number of segments and the recommendation.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per k (RangeIndex) with columns ``k``, ``n_segments`` (segments actually
+        found), ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``, ``inertia``
+        (within-segment sum of squares on the prepared matrix), ``bic`` (NaN unless the model
+        is a mixture) and ``recommended`` (bool, True on one row).
+    recommended_k : int
+        The recommended number of segments.
+    rule : str
+        How it was chosen, in words (e.g. ``"largest silhouette"``).
+    silhouette_sample : int
+        Rows on which the silhouette was computed.
+    """
+
+    scores: pd.DataFrame
+    recommended_k: int
+    rule: str
+    silhouette_sample: int
+
+
 def choose_k(
     data: pd.DataFrame,
     pipeline: Pipeline | None = None,
@@ -67,7 +92,7 @@ def choose_k(
     sample_size: int | None = 10_000,
     random_state: _RandomState = 0,
     progress: bool | None = None,
-) -> pd.DataFrame:
+) -> KSelection:
     """Score a segmentation for each number of segments k, and recommend one.
 
     Parameters
@@ -95,11 +120,9 @@ def choose_k(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per k (RangeIndex) with columns ``k``, ``n_segments`` (segments actually
-        found), ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``, ``inertia``
-        (within-segment sum of squares on the prepared matrix), ``bic`` (NaN unless the model
-        is a mixture) and ``recommended`` (bool, True on one row). ``.attrs`` holds
+    KSelection
+        A frozen dataclass: ``scores`` (one row per k: ``k``, ``n_segments``, ``silhouette``,
+        ``calinski_harabasz``, ``davies_bouldin``, ``inertia``, ``bic``, ``recommended``),
         ``recommended_k``, ``rule`` and ``silhouette_sample``.
 
     Raises
@@ -129,8 +152,9 @@ def choose_k(
     >>> rng = np.random.default_rng(0)
     >>> data = pd.DataFrame({"x": np.r_[rng.normal(0, 1, 30), rng.normal(8, 1, 30)],
     ...                      "y": np.r_[rng.normal(0, 1, 30), rng.normal(8, 1, 30)]})
-    >>> scores = kq.choose_k(data, kq.segment_pipeline(), k_range=range(2, 5), progress=False)
-    >>> scores.attrs["recommended_k"]
+    >>> selection = kq.choose_k(data, kq.segment_pipeline(), k_range=range(2, 5),
+    ...                         progress=False)
+    >>> selection.recommended_k
     2
     """
     owner = "choose_k"
@@ -206,10 +230,9 @@ def choose_k(
     else:  # pragma: no cover - every fit collapsed to one segment
         best = int(out["k"].iloc[0])
     out["recommended"] = out["k"] == best
-    out.attrs.update({"recommended_k": best, "rule": RULES[rule],
-                      "silhouette_sample": len(idx)})
     log.info("choose_k: recommended k=%d by %s", best, RULES[rule])
-    return out
+    return KSelection(scores=out, recommended_k=best, rule=RULES[rule],
+                      silhouette_sample=len(idx))
 
 
 # --- stability ----------------------------------------------------------------------------------

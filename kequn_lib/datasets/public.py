@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -239,6 +240,21 @@ def _find_member(names: list[str], wanted: str) -> str | None:
     return None
 
 
+class _DamagedArchive(DataUnavailableError):
+    """An archive (or an archive inside it) cannot be inflated: a broken or partial download."""
+
+
+def _discard_damaged(archive: Path, exc: _DamagedArchive, help_text: str) -> DataUnavailableError:
+    """Delete the damaged ``archive`` so that the next call downloads it again."""
+    try:
+        archive.unlink(missing_ok=True)
+        done = f"{archive} was deleted, so the next call downloads it again."
+    except OSError as err:
+        done = f"It could not be deleted ({err.strerror or err}): delete {archive} yourself."
+    logger.warning("Deleted the damaged archive %s", archive)
+    return DataUnavailableError(f"{exc} {done} {help_text}")
+
+
 def _read_member(zf: zipfile.ZipFile, archive: Path, member: str) -> bytes:
     info = zf.getinfo(member)
     if info.file_size > _MAX_MEMBER_BYTES:
@@ -249,17 +265,20 @@ def _read_member(zf: zipfile.ZipFile, archive: Path, member: str) -> bytes:
         raise DataUnavailableError(msg)
     try:
         return zf.read(member)
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        msg = f"Cannot read {member!r} from {archive} ({exc}). The archive is damaged: delete it."
-        raise DataUnavailableError(msg) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        msg = (
+            f"Cannot read {member!r} from {archive} ({type(exc).__name__}: {exc}): the archive "
+            "is damaged (a broken or partial download)."
+        )
+        raise _DamagedArchive(msg) from exc
 
 
 def _open_zip(source: Path | bytes, label: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, OSError) as exc:
-        msg = f"{label} is not a readable zip archive ({exc}). Delete it and use the official file."
-        raise DataUnavailableError(msg) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        msg = f"{label} is not a readable zip archive ({exc}): damaged, or not the official file."
+        raise _DamagedArchive(msg) from exc
 
 
 def _write_cache(folder: Path, name: str, data: bytes) -> Path | io.BytesIO:
@@ -380,6 +399,8 @@ def _bank_file(variant: str, folder: Path) -> Path | io.BytesIO:
                     f"has {_REGISTRY[csv]['sha256']}; it was not used."
                 )
                 raise DataUnavailableError(msg)
+        except _DamagedArchive as exc:
+            raise _discard_damaged(archive, exc, help_text) from None
         except DataUnavailableError as exc:
             if downloaded:
                 archive.unlink(missing_ok=True)
@@ -820,6 +841,8 @@ def _credit_file(folder: Path) -> Path | io.BytesIO:
             logger.info("SHA-256 of %s: %s", label, hashlib.sha256(data).hexdigest())
             df = _read_xls_table(data, label)
         rendered = _verify_credit(df, label)
+    except _DamagedArchive as exc:
+        raise _discard_damaged(archive, exc, help_text) from None
     except DataUnavailableError as exc:
         if downloaded:
             archive.unlink(missing_ok=True)

@@ -169,6 +169,17 @@ def _get_ax(ax: Axes | None) -> Axes:
     return plt.gca() if ax is None else ax
 
 
+#: width of the report's text column in inches (about 690 CSS pixels at 96 per inch): figures
+#: wider than this are scaled down on the page, and their text with them
+PAGE_WIDTH_IN = 7.2
+
+
+def _page_points(ax: Axes, points: float = 9.0) -> float:
+    """Font size that reads as ``points`` once the figure is scaled to the report's page width."""
+    width = float(ax.figure.get_figwidth())
+    return round(points * max(1.0, width / PAGE_WIDTH_IN), 1)
+
+
 def _term(name: object) -> str:
     """A column's name on a figure: its Chinese term from the data dictionary in the Chinese
     build (the name itself when it has none), the column name in the English build."""

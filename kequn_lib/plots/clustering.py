@@ -30,9 +30,10 @@ from .._validation import (
     require_frame,
     require_numeric,
 )
+from ..clustering._selection import KSelection
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _require_plot_data, _term
+from ._theme import _get_ax, _page_points, _require_plot_data, _term
 
 __all__ = [
     "plot_k_selection",
@@ -55,14 +56,15 @@ _SCORES = {
 }
 
 
-def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 3.4),
-                     **kwargs: Any) -> Figure:
+def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
+                     figsize: tuple = (11, 3.4), **kwargs: Any) -> Figure:
     """Draw the scores of :func:`~kequn_lib.choose_k` against k, one panel per score.
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Output of :func:`~kequn_lib.choose_k` (columns ``k``, the scores, ``recommended``).
+    data : KSelection or pandas.DataFrame
+        Output of :func:`~kequn_lib.choose_k` (the title then names its rule), or a table
+        like its ``scores`` (columns ``k``, the scores, ``recommended``).
     figsize : tuple, default=(11, 3.4)
         Figure size in inches.
     **kwargs
@@ -83,6 +85,9 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
     >>> len(kq.plot_k_selection(scores).axes)
     2
     """
+    rule = None
+    if isinstance(data, KSelection):
+        data, rule = data.scores, data.rule
     require_frame(data, owner="plot_k_selection")
     require_columns(data, ["k"], owner="plot_k_selection")
     _require_plot_data(data, [c for c in _SCORES if c in data.columns], owner="plot_k_selection")
@@ -106,11 +111,11 @@ def plot_k_selection(data: pd.DataFrame | None = None, *, figsize: tuple = (11, 
         ax.set_xlabel(_loc("k (number of segments 客群数)", "k（客群数）"))
         ax.set_xticks(list(data["k"]))
     axes[0][0].set_ylabel(_loc("score (unitless)", "得分（无量纲）"))
-    rule = data.attrs.get("rule")
-    if rule and len(best):
+    if len(best):
         head = _bi("Choosing k", "选择客群数", paren=False)
-        fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])} ({rule})",
-                          f"{head}：建议 k={int(best.iloc[0])}（{rule}）"),
+        en, zh = (f" ({rule})", f"（{rule}）") if rule else ("", "")
+        fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])}{en}",
+                          f"{head}：建议 k={int(best.iloc[0])}{zh}"),
                      fontsize="medium")
     fig.tight_layout()
     return fig
@@ -181,7 +186,8 @@ def plot_segment_profile(
         z.index = [f"{s}: {p}" for s, p in zip(data.index, data[label_col], strict=True)]
     lim = max(1.0, float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0)
     opts = {"cmap": "RdBu_r", "vmin": -lim, "vmax": lim, "annot": True,
-            "fmt": ".1f", "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5,
+            "fmt": ".1f", "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)},
+            "linewidths": 0.5,
             "cbar_kws": {"label": _loc("z-score (standard deviations)", "标准分（标准差）")}}
     opts.update(kwargs)
     sns.heatmap(z, ax=ax, **opts)
@@ -347,7 +353,8 @@ def plot_partition_crosstab(
         what = _bi("customers", "客户数", paren=False)
     ax = _get_ax(ax)
     opts = {"cmap": "Blues", "annot": True, "fmt": ".0%" if normalize != "none" else ".0f",
-            "annot_kws": {"fontsize": ANNOT_PT}, "linewidths": 0.5, "cbar_kws": {"label": what}}
+            "annot_kws": {"fontsize": _page_points(ax, ANNOT_PT)}, "linewidths": 0.5,
+            "cbar_kws": {"label": what}}
     opts.update(kwargs)
     sns.heatmap(table, ax=ax, **opts)
     ax.set_ylabel(_term(table.index.name) if table.index.name else _loc("rows", "行"))

@@ -114,10 +114,14 @@ def plot_loan_sizes(
                 ax.axvline(_fact_std(bank, "average_loan_size"), color=color, ls=":", lw=1.2)
             if bank == "MYbank":
                 ax.axvline(50_000.0, color=color, ls=":", lw=1.2)
-        ax.text(0.01, 0.98, _loc("solid: book mean 均值 · dotted: stated bound 1万/5万 · "
-                                 "dashed: loan limit 限额",
-                                 "实线：样本均值 · 点线：公开口径 1万/5万 · 虚线：贷款限额"),
-                transform=ax.transAxes, va="top", fontsize="x-small")
+        # the key sits under the axis label, off the data
+        ax.annotate(_loc("solid: book mean 均值 · dotted: stated bound 1万/5万 · "
+                         "dashed: loan limit 限额",
+                         "实线：样本均值 · 点线：公开口径 1万/5万 · 虚线：贷款限额"),
+                    xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
+                    textcoords="offset points", va="top", fontsize="small")
+    if hue and ax.get_legend() is not None:
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.xaxis.set_major_formatter(FuncFormatter(_cny))
     ax.set_xlabel(_loc("Loan amount (元, log scale)", "单笔贷款金额（元，对数刻度）"))
     ax.set_ylabel(_bi("Density", "密度"))

@@ -1,0 +1,412 @@
+"""Build the report: a Sphinx book of the executed notebooks, switched in atomically.
+
+``make report`` calls :func:`main`; the same build is available from Python::
+
+    import kequn_lib as kq
+    kq.report.build(params={"N_CUSTOMERS": 20_000, "SEED": 1})
+
+papermill executes each notebook (its ``parameters`` cell receives the values), Sphinx with
+MyST-NB and sphinx-book-theme renders the executed notebooks without running them again, and the
+API reference (autodoc + numpydoc) and the references page join the same site. Pages bring a
+subset of an OFL-licensed CJK font, so Chinese shows on machines without one.
+
+``reports`` is a link to a complete build in ``.reports-builds/``: a build is written into a
+staging folder and the link is switched to it in one atomic rename, so the previous report stays
+complete until the new one is (see :mod:`kequn_lib.report._folders`). ``key_figures.json`` holds
+the headline numbers each notebook declares with :func:`kequn_lib.key_figures`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import json
+import logging
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import KequnError
+from . import _execute, _folders, _site
+from ._execute import Terminated, execute
+from ._notebooks import (
+    Chapter,
+    ReportError,
+    ReportParameterError,
+    check_declared,
+    check_params,
+    parameter_names,
+    read,
+    select,
+)
+from ._notebooks import list_chapters as _list_chapters
+
+__all__ = [
+    "Chapter",
+    "ReportError",
+    "ReportParameterError",
+    "build",
+    "execute_notebook",
+    "list_chapters",
+    "main",
+]
+
+log = logging.getLogger("kequn_lib.report")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_NOTEBOOKS = REPO_ROOT / "notebooks"
+DEFAULT_OUTPUT = REPO_ROOT / "reports"
+BOOK_CONFIG = REPO_ROOT / "book"
+
+
+def list_chapters(notebooks: str | Path | None = None) -> list[Chapter]:
+    """List the report's chapters: ``NN_*.ipynb`` files in reading (file-name) order.
+
+    Parameters
+    ----------
+    notebooks : str or Path, optional
+        Folder of the notebooks; the repository's ``notebooks/`` by default.
+
+    Returns
+    -------
+    list of Chapter
+
+    Raises
+    ------
+    ReportError
+        If the folder does not exist or holds no notebook.
+    """
+    return _list_chapters(notebooks, default=DEFAULT_NOTEBOOKS)
+
+
+def execute_notebook(
+    path: str | Path,
+    *,
+    params: Mapping[str, Any] | None = None,
+    timeout: int = 900,
+    kernel_name: str = "python3",
+    strict: bool = False,
+    setup: str | None = None,
+    output: str | Path | None = None,
+) -> Any:
+    """Execute one notebook with papermill in a fresh kernel and return the executed notebook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.ipynb`` file. It is read, never written.
+    params : mapping, optional
+        Values for names assigned in the notebook's ``parameters`` cell (e.g.
+        ``{"N_CUSTOMERS": 5000}``): plain literals only; names the notebook does not declare
+        are ignored.
+    timeout : int, default=900
+        Seconds allowed per cell.
+    kernel_name : str, default="python3"
+        Jupyter kernel to start.
+    strict : bool, default=False
+        Also fail when a cell writes to stderr (warnings).
+    setup : str, optional
+        Code run in the kernel before the first cell, e.g. warning filters that turn
+        matplotlib's "Glyph … missing" warnings into errors. It is removed from the result.
+    output : str or Path, optional
+        Where to write the executed notebook; a temporary file by default.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook, the failing cell (position and first line) and the error.
+    ReportParameterError
+        If a parameter value is not a plain literal.
+    """
+    import tempfile
+
+    params = check_params(params)
+    path = Path(path)
+    with contextlib.ExitStack() as stack:
+        if output is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kequn-")))
+            target = folder / path.name
+        else:
+            target = Path(output)
+        return execute(path, target, params=params, timeout=timeout, kernel_name=kernel_name,
+                       strict=strict, setup=setup)
+
+
+@contextlib.contextmanager
+def _sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a build runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    _execute.state.clear()
+    previous = signal.signal(signal.SIGTERM, _execute.on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _execute.state.clear()
+
+
+def _key_figures(nb: Any) -> dict[str, Any]:
+    from .._display import KEY_FIGURES_MIME
+
+    figures: dict[str, Any] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if KEY_FIGURES_MIME in data:
+                figures.update(data[KEY_FIGURES_MIME])
+    return figures
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _previous_manifest(previous: Path | None) -> dict[str, Any]:
+    if previous is None:
+        return {}
+    try:
+        return json.loads((previous / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build(
+    output: str | Path | None = None,
+    *,
+    notebooks: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    only: Sequence[str] | None = None,
+    timeout: int = 900,
+    kernel_name: str = "python3",
+    strict: bool = False,
+    api: bool = True,
+) -> Path:
+    """Execute the notebooks in reading order and render the book; switch it in when complete.
+
+    Parameters
+    ----------
+    output : str or Path, optional
+        Report location (a link to the current build); the repository's ``reports/`` by
+        default. Builds live in ``.<name>-builds/`` beside it; the previous one is kept.
+    notebooks : str or Path, optional
+        Folder of ``NN_*.ipynb`` notebooks; the repository's ``notebooks/`` by default.
+    params : mapping, optional
+        Values for the notebooks' parameters cells, e.g. ``{"DATA": "uci-bank-marketing",
+        "N_CUSTOMERS": 20_000, "SEED": 1}``: plain literals (str, int, float, bool, None).
+        Each notebook receives the names it declares.
+    only : sequence of str, optional
+        Rebuild only the chapters whose file name starts with one of these prefixes
+        (``["02"]``); the other chapters are kept from the current report.
+    timeout : int, default=900
+        Seconds allowed per cell.
+    kernel_name : str, default="python3"
+        Jupyter kernel used to execute the notebooks.
+    strict : bool, default=False
+        Fail when a notebook writes warnings (stderr) into its output.
+    api : bool, default=True
+        Also render the API reference.
+
+    Returns
+    -------
+    Path
+        The report location (containing ``index.html``).
+
+    Raises
+    ------
+    ReportError
+        If a notebook fails or the build is stopped (naming the chapter and the cell), the
+        output cannot be written, or no notebook matches ``only``. The previous report is left
+        as it was.
+    ReportParameterError
+        Before any kernel starts, if a parameter is not a plain literal or no notebook being
+        built declares it.
+    """
+    output = Path(output) if output is not None else DEFAULT_OUTPUT
+    params = check_params(params)
+    chapters = list_chapters(notebooks)
+    chosen = select(chapters, only)
+    declared = {c.name: parameter_names(read(c.path))[1] for c in chosen}
+    check_declared(params, declared)
+    try:
+        _folders.check_output(output)
+        with _sigterm(), _folders.locked(output) as builds:
+            return _build(output, builds, chapters, chosen, declared, params,
+                          timeout=timeout, kernel_name=kernel_name, strict=strict, api=api)
+    except Terminated:
+        raise ReportError("the build was stopped (SIGTERM); the previous report is unchanged.") \
+            from None
+    except OSError as err:
+        msg = (
+            f"cannot write the report at {output.name!r}: {err.strerror or err}. Free disk space, "
+            "make the folder writable, or pass another output folder. The previous report is "
+            "unchanged."
+        )
+        raise ReportError(msg) from None
+
+
+def _build(
+    output: Path,
+    builds: Path,
+    chapters: list[Chapter],
+    chosen: list[Chapter],
+    declared: dict[str, set[str]],
+    params: dict[str, Any],
+    *,
+    timeout: int,
+    kernel_name: str,
+    strict: bool,
+    api: bool,
+) -> Path:
+    previous = _folders.current(output)
+    manifest = _previous_manifest(previous)
+    old_figures: dict[str, Any] = {}
+    if previous is not None and (previous / "key_figures.json").exists():
+        with contextlib.suppress(OSError, ValueError):
+            old_figures = json.loads((previous / "key_figures.json").read_text(encoding="utf-8"))
+    # everything is written inside the staging folder; the site itself is its "site" subfolder,
+    # renamed to the build's final name when complete
+    work = _folders.new_staging(builds)
+    site = work / "site"
+    started = time.perf_counter()
+    try:
+        source = work / "source"
+        source.mkdir(parents=True)
+        shown: list[Chapter] = []
+        figures: dict[str, Any] = {}
+        used: dict[str, dict[str, Any]] = {}
+        counts: dict[str, int] = {}
+        chosen_names = {c.name for c in chosen}
+        for i, chapter in enumerate(chapters):
+            if chapter.name in chosen_names:
+                log.info("[%d/%d] executing %s", i + 1, len(chapters), chapter.path.name)
+                mine = {k: v for k, v in params.items() if k in declared[chapter.name]}
+                nb = execute(chapter.path, work / "executed" / chapter.path.name, params=mine,
+                             timeout=timeout, kernel_name=kernel_name, strict=strict)
+                figures[chapter.name] = _key_figures(nb)
+                used[chapter.name] = mine
+                counts[chapter.name] = _site.count_figures(nb)
+                prepared = _site.prepare(nb, chapter)
+                _write_notebook(prepared, source / chapter.path.name)
+            else:
+                kept = previous / "_sources" / chapter.path.name if previous else None
+                if kept is None or not kept.exists():
+                    log.warning("%s: not in the current report and not rebuilt (only=); left "
+                                "out", chapter.path.name)
+                    continue
+                shutil.copy2(kept, source / chapter.path.name)
+                figures[chapter.name] = old_figures.get(chapter.name, {})
+                used[chapter.name] = manifest.get("chapters", {}).get(chapter.name, {}).get(
+                    "params", {})
+                counts[chapter.name] = manifest.get("chapters", {}).get(chapter.name, {}).get(
+                    "figures", 0)
+                log.info("[%d/%d] %s kept from the current report", i + 1, len(chapters),
+                         chapter.path.name)
+            shown.append(chapter)
+        _write(source / "index.md", _site.index_page(shown, used, figures, api=api))
+        _write(source / "references.md", _site.references_page())
+        if api:
+            _site.api_pages(source / "api")
+        log.info("rendering the book (%d chapters%s)", len(shown), ", API" if api else "")
+        t0 = time.perf_counter()
+        _site.run_sphinx(BOOK_CONFIG, source, site, work / "doctrees", work / "sphinx.log")
+        log.info("book rendered in %.0f s", time.perf_counter() - t0)
+        _site.embed_font(site)
+        _write(site / "key_figures.json",
+               json.dumps(figures, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        built = {
+            "chapters": {
+                c.name: {"params": used[c.name], "figures": counts[c.name],
+                         "rebuilt": c.name in chosen_names}
+                for c in shown
+            },
+        }
+        _write(site / "build.json", json.dumps(built, indent=2, sort_keys=True) + "\n")
+        (site / ".buildinfo").unlink(missing_ok=True)
+        final = _folders.switch(output, site, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    removed = _folders.prune(output)
+    log.info("report %s written in %.0f s%s", final.name, time.perf_counter() - started,
+             f" (removed old builds {_folders.describe(removed)})" if removed else "")
+    return output
+
+
+def _write_notebook(nb: Any, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m kequn_lib.report [--data NAME] [--n-customers N] [--seed S]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kequn_lib.report",
+        description="Execute kequn's notebooks and render the report (a Sphinx book).",
+    )
+    parser.add_argument("--output", default=None, help="report location (default: reports)")
+    parser.add_argument("--notebooks", default=None, help="notebook folder (default: notebooks/)")
+    parser.add_argument("--data", default=None, help="data source, e.g. uci-bank-marketing")
+    parser.add_argument("--n-customers", type=int, default=None, help="synthetic bank size")
+    parser.add_argument("--seed", type=int, default=None, help="random seed of the notebooks")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other parameter (repeatable)")
+    parser.add_argument("--only", action="append", default=None, metavar="PREFIX",
+                        help="rebuild only notebooks starting with PREFIX (repeatable); the "
+                        "other chapters are kept")
+    parser.add_argument("--no-api", action="store_true", help="leave out the API reference")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings in outputs")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("-q", "--quiet", action="store_true", help="less progress output")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
+    for noisy in ("fontTools", "papermill", "traitlets", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)  # failures come as ReportError
+    params: dict[str, Any] = {}
+    if args.data is not None:
+        params["DATA"] = args.data
+    if args.n_customers is not None:
+        params["N_CUSTOMERS"] = args.n_customers
+    if args.seed is not None:
+        params["SEED"] = args.seed
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--param expects NAME=VALUE, got {item!r}")
+        params[name.strip()] = _parse_value(value.strip())
+    started = time.perf_counter()
+    try:
+        out = build(args.output, notebooks=args.notebooks, params=params, only=args.only,
+                    timeout=args.timeout, strict=args.strict, api=not args.no_api)
+    except KequnError as err:
+        sys.stderr.write(f"report failed: {err}\n")
+        return 1
+    where = out.name if args.output is None else out
+    sys.stderr.write(
+        f"report written to {where}/index.html in {time.perf_counter() - started:.0f} s\n"
+    )
+    return 0
