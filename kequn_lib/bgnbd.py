@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
+from ._optim import hessian_from_gradient
 from ._validation import (
     REMOVAL_RELEASE,
     check_number,
@@ -340,13 +341,7 @@ class BGNBD(BaseEstimator):
         theta = np.exp(logp)
 
         # Hessian of the total penalised negative log-likelihood, in log-parameters
-        H = np.empty((4, 4))
-        for j in range(4):
-            h = 1e-5 * max(1.0, abs(logp[j]))
-            e = np.zeros(4)
-            e[j] = h
-            H[:, j] = (objective(logp + e)[1] - objective(logp - e)[1]) * n / (2 * h)
-        H = (H + H.T) / 2
+        H = hessian_from_gradient(objective, logp, n)
         try:
             cov_log = np.linalg.inv(H)
             ok = bool(np.all(np.linalg.eigvalsh(H) > 0))

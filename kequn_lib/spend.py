@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
+from ._optim import hessian_from_gradient
 from ._validation import (
     check_int,
     check_number,
@@ -243,13 +244,7 @@ class GammaGamma(BaseEstimator):
                 stacklevel=2,
             )
         theta = np.exp(logp)
-        H = np.empty((3, 3))
-        for j in range(3):
-            h = 1e-5 * max(1.0, abs(logp[j]))
-            e = np.zeros(3)
-            e[j] = h
-            H[:, j] = (objective(logp + e)[1] - objective(logp - e)[1]) * n / (2 * h)
-        H = (H + H.T) / 2
+        H = hessian_from_gradient(objective, logp, n)
         try:
             ok = bool(np.all(np.linalg.eigvalsh(H) > 0))
             cov_log = np.linalg.inv(H) if ok else np.full((3, 3), np.nan)
