@@ -18,8 +18,9 @@ Modules:
 - ``holdout``, ``spend``, ``lifetime_value``: calibration/holdout splits of a transaction log,
   the Gamma-Gamma model of spend per transaction, and customer lifetime value with its model
   checks.
-- ``clustering``, ``groups``, ``content``: behaviour-based segments as scikit-learn pipelines,
-  Dunbar-sized operable groups and relationship layers, and content needs per group.
+- ``clustering``, ``groups``, ``layers``, ``content``: behaviour-based segments as scikit-learn
+  pipelines, Dunbar-sized operable groups, relationship layers (service, trust, social
+  currency), and content needs per group.
 - ``health``: group health on a weekly activity log (presence, participation, belonging,
   silent groups, content fit and take-up, value recognition).
 - ``essay``, ``reach``: the source essay's claims as a cited table, and the one-to-one versus
@@ -98,8 +99,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "stability",
     ),
     "groups": (
-        "LAYER_LABELS", "LayerRules", "dunbar_dispersion", "dunbar_groups", "layer_criteria",
-        "layer_funnel", "relationship_layers",
+        "dunbar_dispersion", "dunbar_groups",
+    ),
+    "layers": (
+        "LAYER_LABELS", "LayerRules", "layer_criteria", "layer_funnel", "relationship_layers",
     ),
     "content": (
         "ContentRules", "content_checklist", "content_needs",
@@ -144,8 +147,8 @@ _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 # Modules a reader may reach as ``kq.<module>`` (documented above); private ones stay hidden.
 _PUBLIC_MODULES = (
     "backends", "bgnbd", "clustering", "content", "currency", "datasets", "errors", "essay",
-    "groups", "health", "holdout", "lending", "lifetime_value", "plots", "potential", "reach",
-    "report", "rfm_analysis", "schema", "spend", "tiering",
+    "groups", "health", "holdout", "layers", "lending", "lifetime_value", "plots", "potential",
+    "reach", "report", "rfm_analysis", "schema", "spend", "tiering",
 )
 _SUBMODULES = frozenset({*_EXPORTS, *_PUBLIC_MODULES})
 

@@ -678,7 +678,8 @@ def customer_equity(
         msg = f"{owner}: by must be a column name or a Series, got {type(by).__name__}."
         raise ParameterError(msg)
     v = pd.to_numeric(values[value_col], errors="coerce")
-    table = (pd.DataFrame({"group": groups.to_numpy(), "v": v.to_numpy()})
+    # .array keeps a categorical's order (to_numpy() would sort the tiers as strings)
+    table = (pd.DataFrame({"group": groups.array, "v": v.to_numpy()})
              .groupby("group", observed=False, sort=True)["v"]
              .agg(customers="size", equity="sum", mean_value="mean")
              .reset_index())

@@ -1,4 +1,5 @@
-"""Tests for kequn_lib.groups (Dunbar groups, relationship layers), kequn_lib.content and plots."""
+"""Tests for kequn_lib.groups (Dunbar groups), kequn_lib.layers (relationship layers),
+kequn_lib.content and their plots."""
 
 from __future__ import annotations
 

@@ -227,3 +227,15 @@ def test_clv_per_dask_partition(bank):
     pd.testing.assert_frame_equal(got, again)  # seeded per partition
     pd.testing.assert_series_equal(got["clv"].sort_index(), point["clv"], check_names=False)
     assert got.index.sort_values().equals(split.index)
+
+
+def test_customer_equity_keeps_the_category_order():
+    # tiers sorted as strings would put 私人银行 before 贵宾; the table follows the ladder
+    order = ["大众", "富裕", "贵宾", "私人银行"]
+    values = pd.DataFrame({"clv": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    tiers = pd.Series(pd.Categorical(["大众", "私人银行", "贵宾", "富裕", "大众"],
+                                     categories=order, ordered=True))
+    eq = kq.customer_equity(values, tiers)
+    assert eq["group"].tolist() == order
+    assert eq["customers"].tolist() == [2, 1, 1, 1]
+    assert eq.iloc[-1]["equity"] == 2.0

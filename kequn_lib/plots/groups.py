@@ -1,5 +1,5 @@
-"""Figures for :mod:`kequn_lib.groups`: group sizes against the 50–150 band and the relationship
-funnel by segment."""
+"""Figures for :mod:`kequn_lib.groups` and :mod:`kequn_lib.layers`: group sizes against the
+50–150 band and the relationship funnel by segment."""
 
 from __future__ import annotations
 
