@@ -26,7 +26,7 @@ GLOSSARY = REPO / "book" / "locales" / "glossary.csv"
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 #: chapters (two-digit numbers) whose catalogue is not translated yet
-PENDING: set[str] = {"02", "06"}
+PENDING: set[str] = set()
 
 #: glossary terms a translation must render with the glossary's word (the terms of issue 17
 #: that have one accepted rendering; others, such as "tier", read 分层 or 层级 by context)
