@@ -17,6 +17,8 @@ CHAPTERS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"
 @pytest.mark.slow
 def test_build_log_names_no_machine_path_and_no_download_error(book):
     out, stderr = book
+    if not stderr:
+        pytest.skip("a reused report (KEQUN_TEST_BOOK): its build log is not known")
     assert "report written to" in stderr
     stderr = stderr.replace(str(out), "<output>")  # the folder the test asked for
     machine = ("/" + "home/", "/" + "tmp/", "/" + "root/")  # spelled apart: no path in the file

@@ -381,6 +381,11 @@ def _build(
         if "zh" in langs:  # the catalogues are compiled in the build folder, never in the book
             shutil.copytree(LOCALES / LANGUAGES["zh"], work / "locales" / LANGUAGES["zh"],
                             ignore=shutil.ignore_patterns("*.mo"))
+        # the top page leading to each language; its characters join the embedded font of the
+        # last language built, which the page uses
+        top = _site.top_page(
+            {LANGUAGES[x]: (FOLDERS[x], _sphinx_i18n.LANGUAGES[LANGUAGES[x]][1])
+             for x in present}, font=f"{FOLDERS[langs[-1]]}/_static/{_site.FONT_FILE}")
         for lang in langs:
             source = work / "source" / lang
             source.mkdir(parents=True)
@@ -447,7 +452,7 @@ def _build(
             _site.run_sphinx(BOOK_CONFIG, source, out, work / "doctrees" / lang,
                              work / f"sphinx-{lang}.log", env=env)
             log.info("book rendered (%s) in %.0f s", lang, time.perf_counter() - t0)
-            _site.embed_font(out)
+            _site.embed_font(out, extra=top if lang == langs[-1] else "")
             (out / ".buildinfo").unlink(missing_ok=True)
             out.rename(site / FOLDERS[lang])
             made[lang] = {
@@ -465,9 +470,7 @@ def _build(
                 for name, info in old_langs.get(lang, {}).get("chapters", {}).items()}}
             for name in made[lang]["chapters"]:
                 figures.setdefault(name, old_figures.get(name, {}))
-        _write(site / "index.html", _site.top_page(
-            {LANGUAGES[x]: (FOLDERS[x], _sphinx_i18n.LANGUAGES[LANGUAGES[x]][1])
-             for x in present}, font=f"{FOLDERS[present[0]]}/_static/{_site.FONT_FILE}"))
+        _write(site / "index.html", top)
         _write(site / "key_figures.json",
                json.dumps(figures, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         built = {"languages": {lang: made[lang] for lang in present},

@@ -319,7 +319,7 @@ def index_page(
 - {w["references"]}
 - <a href="{html.escape(figures_href, quote=True)}">{w["figures"]}</a>{w["open"]}{note}{w["close"]}
 
-{built} {w["synthetic"]}
+{built}{" " if lang == "en" else ""}{w["synthetic"]}
 
 ```{{toctree}}
 :hidden:
@@ -594,9 +594,12 @@ def run_sphinx(confdir: Path, source: Path, out: Path, doctrees: Path, warnings:
         junk.unlink()
 
 
-def embed_font(out: Path) -> int:
-    """Write the CJK font subset the pages need into ``_static``; return its glyph count."""
-    chars: set[str] = set()
+def embed_font(out: Path, extra: str = "") -> int:
+    """Write the CJK font subset the pages need into ``_static``; return its glyph count.
+
+    ``extra``: text of a page outside ``out`` that uses the same font file (the top page).
+    """
+    chars: set[str] = {ch for ch in extra if _is_cjk(ch)}
     for page in out.rglob("*.html"):
         chars.update(ch for ch in page.read_text(encoding="utf-8") if _is_cjk(ch))
     for script in (out / "searchindex.js",):
