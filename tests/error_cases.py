@@ -30,7 +30,7 @@ import pandas as pd
 
 import kequn_lib as kq
 from kequn_lib import report
-from kequn_lib.datasets import public
+from kequn_lib.datasets import _download
 from kequn_lib.errors import DataUnavailableError, ParameterError, SchemaError
 
 
@@ -105,12 +105,12 @@ class _Offline:
 
 @contextlib.contextmanager
 def _offline() -> Iterator[None]:
-    saved = public._DOWNLOADER
-    public._DOWNLOADER = _Offline()
+    saved = _download._DOWNLOADER
+    _download._DOWNLOADER = _Offline()
     try:
         yield
     finally:
-        public._DOWNLOADER = saved
+        _download._DOWNLOADER = saved
 
 
 def _offline_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:

@@ -1,4 +1,5 @@
-"""Tests of kequn_lib.datasets.public: UCI loaders, cache, hashes, safe extraction, mappings."""
+"""Tests of the public datasets (kequn_lib.datasets.public and its modules): UCI loaders,
+cache, hashes, safe extraction, mappings."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 import kequn_lib as kq
-from kequn_lib.datasets import public
+from kequn_lib.datasets import _download, bank_marketing, credit_default
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 BANK_DIR = SHARED / "uci-bank-marketing"
@@ -66,7 +67,7 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> 
 def small_bank(monkeypatch: pytest.MonkeyPatch) -> bytes:
     """The small 2012-style file, with its hash pinned in the registry for this test."""
     data = BANK_FULL_SMALL.encode("ascii")
-    monkeypatch.setitem(public._REGISTRY["bank-full.csv"], "sha256", _sha(data))
+    monkeypatch.setitem(_download._REGISTRY["bank-full.csv"], "sha256", _sha(data))
     return data
 
 
@@ -85,7 +86,7 @@ class FakeDownloader:
 
 def _offline(monkeypatch: pytest.MonkeyPatch) -> FakeDownloader:
     fake = FakeDownloader(error=ConnectionError("network unreachable"))
-    monkeypatch.setattr(public, "_DOWNLOADER", fake)
+    monkeypatch.setattr(_download, "_DOWNLOADER", fake)
     return fake
 
 
@@ -95,7 +96,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> FakeDownloader:
 def test_bank_full_parser_types_unknowns_and_sentinels(tmp_path: Path) -> None:
     path = tmp_path / "bank-full.csv"
     path.write_text(BANK_FULL_SMALL, encoding="ascii")
-    raw = public._read_bank_csv(path, "full")
+    raw = bank_marketing._read_bank_csv(path, "full")
     assert raw.shape == (5, 18)
     assert raw["age"].dtype == "int64" and raw["balance"].dtype == "int64"
     assert raw["y"].dtype == bool and raw["housing"].dtype == "boolean"
@@ -126,7 +127,7 @@ def test_bank_full_parser_types_unknowns_and_sentinels(tmp_path: Path) -> None:
 def test_bank_additional_parser_crlf_999_and_boolean_unknowns(tmp_path: Path) -> None:
     path = tmp_path / "bank-additional-full.csv"
     path.write_bytes(BANK_ADDITIONAL_SMALL.encode("ascii"))
-    raw = public._read_bank_csv(path, "additional")
+    raw = bank_marketing._read_bank_csv(path, "additional")
     assert len(raw) == 3
     assert raw["pdays"].isna().tolist() == [True, True, False]
     # pdays 999 does not mean "never contacted": row 2 had a previous contact
@@ -144,23 +145,23 @@ def test_bank_parser_rejects_wrong_header_and_levels(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text(BANK_FULL_SMALL.replace('"balance"', '"saldo"'), encoding="ascii")
     with pytest.raises(kq.KequnError, match="saldo"):
-        public._read_bank_csv(path, "full")
+        bank_marketing._read_bank_csv(path, "full")
     path.write_text(BANK_FULL_SMALL.replace('"tertiary"', '"phd"'), encoding="ascii")
     with pytest.raises(kq.KequnError, match=r"unexpected values.*phd"):
-        public._read_bank_csv(path, "full")
+        bank_marketing._read_bank_csv(path, "full")
     path.write_text(BANK_FULL_SMALL.replace(";2143;", ";lots;"), encoding="ascii")
     with pytest.raises(kq.KequnError, match="'balance' has non-numbers"):
-        public._read_bank_csv(path, "full")
+        bank_marketing._read_bank_csv(path, "full")
 
 
 # --- registry and cache folder -------------------------------------------------------------------
 
 
 def test_registry_urls_are_https_only() -> None:
-    urls = [e["url"] for e in public._REGISTRY.values() if "url" in e]
+    urls = [e["url"] for e in _download._REGISTRY.values() if "url" in e]
     assert urls, "the registry has download addresses"
     assert all(u.startswith("https://archive.ics.uci.edu/") for u in urls)
-    pinned = [e["sha256"] for e in public._REGISTRY.values() if e["sha256"]]
+    pinned = [e["sha256"] for e in _download._REGISTRY.values() if e["sha256"]]
     assert all(len(h) == 64 and int(h, 16) >= 0 for h in pinned)
 
 
@@ -210,7 +211,7 @@ def test_bank_download_path_through_pooch(
 ) -> None:
     outer = _zip({"bank.zip": _zip({"bank-full.csv": small_bank})}, zipfile.ZIP_STORED)
     fake = FakeDownloader(payload=outer)
-    monkeypatch.setattr(public, "_DOWNLOADER", fake)
+    monkeypatch.setattr(_download, "_DOWNLOADER", fake)
     raw = kq.load_bank_marketing(data_home=tmp_path / "new" / "cache")
     assert len(raw) == 5
     assert fake.urls == ["https://archive.ics.uci.edu/static/public/222/bank+marketing.zip"]
@@ -261,7 +262,7 @@ def test_bad_download_is_deleted(
     tmp_path: Path, small_bank: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outer = _zip({"bank.zip": _zip({"bank-full.csv": b"tampered"})})
-    monkeypatch.setattr(public, "_DOWNLOADER", FakeDownloader(payload=outer))
+    monkeypatch.setattr(_download, "_DOWNLOADER", FakeDownloader(payload=outer))
     with pytest.raises(kq.DataUnavailableError, match="downloaded archive was deleted"):
         kq.load_bank_marketing(data_home=tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -311,7 +312,7 @@ def test_bank_bad_parameters(tmp_path: Path) -> None:
 def test_bank_customers_mapping_and_no_mutation(tmp_path: Path) -> None:
     path = tmp_path / "bank-full.csv"
     path.write_text(BANK_FULL_SMALL, encoding="ascii")
-    raw = public._read_bank_csv(path, "full")
+    raw = bank_marketing._read_bank_csv(path, "full")
     before = raw.copy()
     cust = kq.bank_marketing_customers(raw)
     pd.testing.assert_frame_equal(raw, before)
@@ -330,7 +331,7 @@ def test_bank_customers_mapping_and_no_mutation(tmp_path: Path) -> None:
 def test_bank_customers_needs_balance(tmp_path: Path) -> None:
     path = tmp_path / "b.csv"
     path.write_bytes(BANK_ADDITIONAL_SMALL.encode())
-    raw = public._read_bank_csv(path, "additional")
+    raw = bank_marketing._read_bank_csv(path, "additional")
     with pytest.raises(kq.SchemaError, match="'balance'"):
         kq.bank_marketing_customers(raw)
 
@@ -352,9 +353,9 @@ def _small_credit() -> pd.DataFrame:
 @pytest.fixture
 def small_credit(monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, bytes]:
     df = _small_credit()
-    rendered = public._render_credit_csv(df)
-    monkeypatch.setitem(public._REGISTRY[public._CREDIT_CSV], "sha256", _sha(rendered))
-    monkeypatch.setattr(public, "_CREDIT_FACTS", {"rows": 6, "target_counts": {0: 3, 1: 3}})
+    rendered = credit_default._render_credit_csv(df)
+    monkeypatch.setitem(_download._REGISTRY[credit_default._CREDIT_CSV], "sha256", _sha(rendered))
+    monkeypatch.setattr(credit_default, "_CREDIT_FACTS", {"rows": 6, "target_counts": {0: 3, 1: 3}})
     return df, rendered
 
 
@@ -379,7 +380,7 @@ def test_credit_customers_mapping_and_no_mutation() -> None:
 
 def test_credit_loads_csv_rendering(tmp_path: Path, small_credit) -> None:
     df, rendered = small_credit
-    (tmp_path / public._CREDIT_CSV).write_bytes(rendered)
+    (tmp_path / credit_default._CREDIT_CSV).write_bytes(rendered)
     raw = kq.load_credit_default(data_home=tmp_path)
     pd.testing.assert_frame_equal(raw, df)
     assert raw.attrs["licence"].startswith("CC BY 4.0")
@@ -389,7 +390,7 @@ def test_credit_loads_csv_rendering(tmp_path: Path, small_credit) -> None:
 
 def test_credit_corrupted_csv_refused(tmp_path: Path, small_credit) -> None:
     _, rendered = small_credit
-    (tmp_path / public._CREDIT_CSV).write_bytes(rendered.replace(b"20000", b"20001", 1))
+    (tmp_path / credit_default._CREDIT_CSV).write_bytes(rendered.replace(b"20000", b"20001", 1))
     with pytest.raises(kq.DataUnavailableError, match="NOT used"):
         kq.load_credit_default(data_home=tmp_path)
 
@@ -425,13 +426,13 @@ def test_credit_xls_is_verified_cached_and_hash_logged(
     tmp_path: Path, small_credit, caplog: pytest.LogCaptureFixture
 ) -> None:
     df, rendered = small_credit
-    _write_xls(df, tmp_path / public._CREDIT_XLS)
+    _write_xls(df, tmp_path / credit_default._CREDIT_XLS)
     with caplog.at_level(logging.INFO, logger="kequn_lib.datasets.public"):
         raw = kq.load_credit_default(data_home=tmp_path)
     pd.testing.assert_frame_equal(raw, df)
-    xls_hash = _sha((tmp_path / public._CREDIT_XLS).read_bytes())
+    xls_hash = _sha((tmp_path / credit_default._CREDIT_XLS).read_bytes())
     assert xls_hash in caplog.text
-    assert (tmp_path / public._CREDIT_CSV).read_bytes() == rendered
+    assert (tmp_path / credit_default._CREDIT_CSV).read_bytes() == rendered
 
 
 def test_credit_zip_download_and_altered_xls(
@@ -439,25 +440,25 @@ def test_credit_zip_download_and_altered_xls(
 ) -> None:
     df, _ = small_credit
     _write_xls(df, tmp_path / "good.xls")
-    payload = _zip({public._CREDIT_XLS: (tmp_path / "good.xls").read_bytes()})
-    monkeypatch.setattr(public, "_DOWNLOADER", FakeDownloader(payload=payload))
+    payload = _zip({credit_default._CREDIT_XLS: (tmp_path / "good.xls").read_bytes()})
+    monkeypatch.setattr(_download, "_DOWNLOADER", FakeDownloader(payload=payload))
     assert len(kq.load_credit_default(data_home=tmp_path / "c1")) == 6
     altered = df.copy()
     altered.loc[3, "LIMIT_BAL"] = 60000
     _write_xls(altered, tmp_path / "c2.xls")
     (tmp_path / "c2").mkdir()
-    shutil.copy(tmp_path / "c2.xls", tmp_path / "c2" / public._CREDIT_XLS)
+    shutil.copy(tmp_path / "c2.xls", tmp_path / "c2" / credit_default._CREDIT_XLS)
     with pytest.raises(kq.DataUnavailableError, match="values differ from the published"):
         kq.load_credit_default(data_home=tmp_path / "c2")
-    assert not (tmp_path / "c2" / public._CREDIT_CSV).exists()
+    assert not (tmp_path / "c2" / credit_default._CREDIT_CSV).exists()
 
 
 def test_credit_xls_not_a_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = _offline(monkeypatch)
-    (tmp_path / public._CREDIT_XLS).write_bytes(b"ID,LIMIT_BAL\n1,2\n")
+    (tmp_path / credit_default._CREDIT_XLS).write_bytes(b"ID,LIMIT_BAL\n1,2\n")
     with pytest.raises(kq.DataUnavailableError, match=r"not a readable \.xls workbook"):
         kq.load_credit_default(data_home=tmp_path)
-    assert fake.urls == [] and not (tmp_path / public._CREDIT_CSV).exists()
+    assert fake.urls == [] and not (tmp_path / credit_default._CREDIT_CSV).exists()
 
 
 def test_credit_zip_traversal_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -465,10 +466,10 @@ def test_credit_zip_traversal_rejected(tmp_path: Path, monkeypatch: pytest.Monke
     cache = tmp_path / "cache"
     cache.mkdir()
     evil = _zip({"../../default of credit card clients.xls": b"x"})
-    (cache / public._CREDIT_ZIP).write_bytes(evil)
+    (cache / credit_default._CREDIT_ZIP).write_bytes(evil)
     with pytest.raises(kq.DataUnavailableError, match="outside its folder"):
         kq.load_credit_default(data_home=cache)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cache", public._CREDIT_ZIP]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cache", credit_default._CREDIT_ZIP]
 
 
 def test_load_customers_dispatches_to_public(
@@ -522,7 +523,7 @@ def test_real_bank_zip_extracts_verified_member(
 ) -> None:
     inner = _need(BANK_DIR / "bank.zip").read_bytes()
     fake = FakeDownloader(payload=_zip({"bank.zip": inner}, zipfile.ZIP_STORED))
-    monkeypatch.setattr(public, "_DOWNLOADER", fake)
+    monkeypatch.setattr(_download, "_DOWNLOADER", fake)
     cust = kq.load_customers("uci-bank-marketing", data_home=tmp_path)
     assert len(cust) == 45_211 and len(fake.urls) == 1
     assert _sha((tmp_path / "bank-full.csv").read_bytes()) == (
@@ -570,10 +571,11 @@ def test_real_credit_default_documented_facts(
 def test_real_credit_values_through_the_xls_path(tmp_path: Path) -> None:
     """An .xls holding the published values (as UCI ships them) passes the pinned check."""
     df = pd.read_csv(_need(CREDIT_CSV))
-    _write_xls(df, tmp_path / public._CREDIT_XLS)
+    _write_xls(df, tmp_path / credit_default._CREDIT_XLS)
     raw = kq.load_credit_default(data_home=tmp_path)
     assert len(raw) == 30_000
-    assert _sha((tmp_path / public._CREDIT_CSV).read_bytes()) == _sha(CREDIT_CSV.read_bytes())
+    cached = tmp_path / credit_default._CREDIT_CSV
+    assert _sha(cached.read_bytes()) == _sha(CREDIT_CSV.read_bytes())
 
 
 def _corrupt_deflate(archive: bytes, member: str) -> bytes:
@@ -597,7 +599,7 @@ def test_corrupt_cached_download_is_deleted_and_downloaded_again(
         zipfile.ZipFile(io.BytesIO(bad)).read("bank-full.csv")
     (tmp_path / "bank.zip").write_bytes(bad)
     fake = FakeDownloader(payload=good)
-    monkeypatch.setattr(public, "_DOWNLOADER", fake)
+    monkeypatch.setattr(_download, "_DOWNLOADER", fake)
     with pytest.raises(kq.DataUnavailableError, match=r"bank\.zip.*damaged.*was deleted, so the "
                        r"next call downloads it again") as info:
         kq.load_bank_marketing(data_home=tmp_path)
@@ -612,7 +614,7 @@ def test_damaged_zip_is_deleted_not_left_to_fail_forever(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _offline(monkeypatch)
-    (tmp_path / public._CREDIT_ZIP).write_bytes(b"PK\x03\x04 truncated download")
+    (tmp_path / credit_default._CREDIT_ZIP).write_bytes(b"PK\x03\x04 truncated download")
     with pytest.raises(kq.DataUnavailableError, match="not a readable zip.*was deleted"):
         kq.load_credit_default(data_home=tmp_path)
-    assert not (tmp_path / public._CREDIT_ZIP).exists()
+    assert not (tmp_path / credit_default._CREDIT_ZIP).exists()

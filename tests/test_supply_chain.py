@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 
 import kequn_lib as kq
-from kequn_lib.datasets import public
+from kequn_lib.datasets import _download, bank_marketing, credit_default
 
 from .conftest import REPO
 
@@ -58,7 +58,7 @@ class Recorder:
 def test_download_addresses_are_https_and_documented() -> None:
     guide = (REPO / "docs" / "bring_your_own_data.md").read_text(encoding="utf-8")
     pages = set(re.findall(r"https://archive\.ics\.uci\.edu/dataset/(\d+)/", guide))
-    urls = {name: e["url"] for name, e in public._REGISTRY.items() if "url" in e}
+    urls = {name: e["url"] for name, e in _download._REGISTRY.items() if "url" in e}
     assert len(urls) == 2
     for name, url in urls.items():
         parts = urlparse(url)
@@ -68,22 +68,22 @@ def test_download_addresses_are_https_and_documented() -> None:
         assert dataset, url
         assert dataset.group(1) in pages, f"{url}: dataset {dataset.group(1)} not documented"
         assert dataset.group(2) == name, "the cached file is named after the address"
-    for meta in (public._BANK_META, public._CREDIT_META):
+    for meta in (bank_marketing._BANK_META, credit_default._CREDIT_META):
         assert meta["source_url"].startswith(f"https://{HOST}/dataset/")
 
 
 def test_every_parsed_file_is_pinned() -> None:
-    for name, entry in public._REGISTRY.items():
+    for name, entry in _download._REGISTRY.items():
         assert "/" not in name and "\\" not in name and ".." not in name, name
         if name.endswith(".csv"):
             assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"] or ""), f"{name} is not pinned"
         else:  # containers, and the .xls whose parsed values are pinned by its CSV rendering
             assert name.endswith((".zip", ".xls")), name
-    assert public._REGISTRY[public._CREDIT_CSV]["sha256"]
+    assert _download._REGISTRY[credit_default._CREDIT_CSV]["sha256"]
     # every file reached through an archive names a registered container
-    for entry in public._REGISTRY.values():
+    for entry in _download._REGISTRY.values():
         if "inside" in entry:
-            assert entry["inside"] in public._REGISTRY
+            assert entry["inside"] in _download._REGISTRY
 
 
 def test_no_plain_http_address_in_the_package() -> None:
@@ -95,11 +95,11 @@ def test_loaders_ask_only_registered_addresses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rec = Recorder({})
-    monkeypatch.setattr(public, "_DOWNLOADER", rec)
+    monkeypatch.setattr(_download, "_DOWNLOADER", rec)
     for load in (kq.load_bank_marketing, kq.load_credit_default):
         with pytest.raises(kq.DataUnavailableError, match="Could not download"):
             load(data_home=tmp_path)
-    registered = {e["url"] for e in public._REGISTRY.values() if "url" in e}
+    registered = {e["url"] for e in _download._REGISTRY.values() if "url" in e}
     assert rec.urls and set(rec.urls) <= registered
 
 
@@ -180,7 +180,7 @@ def small_bank(monkeypatch: pytest.MonkeyPatch) -> bytes:
         '58;"management";"married";"tertiary";"no";2143;"yes";"no";"unknown";5;"may";261;1;-1;0;'
         '"unknown";"no"\n'
     ).encode("ascii")
-    monkeypatch.setitem(public._REGISTRY["bank-full.csv"], "sha256",
+    monkeypatch.setitem(_download._REGISTRY["bank-full.csv"], "sha256",
                         hashlib.sha256(data).hexdigest())
     return data
 
@@ -196,7 +196,7 @@ def _files(root: Path) -> set[str]:
 def test_hostile_member_names_are_rejected(
     tmp_path: Path, small_bank: bytes, monkeypatch: pytest.MonkeyPatch, evil: str
 ) -> None:
-    monkeypatch.setattr(public, "_DOWNLOADER", Recorder({}))
+    monkeypatch.setattr(_download, "_DOWNLOADER", Recorder({}))
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "bank.zip").write_bytes(_zip({"bank-full.csv": small_bank, evil: b"x"}))
@@ -210,8 +210,8 @@ def test_traversal_inside_a_nested_archive_is_rejected(
 ) -> None:
     inner = _zip({"bank-full.csv": small_bank, "../../outside.csv": b"x"})
     outer = _zip({"bank.zip": inner}, zipfile.ZIP_STORED)
-    url = public._REGISTRY["bank+marketing.zip"]["url"]
-    monkeypatch.setattr(public, "_DOWNLOADER", Recorder({url: outer}))
+    url = _download._REGISTRY["bank+marketing.zip"]["url"]
+    monkeypatch.setattr(_download, "_DOWNLOADER", Recorder({url: outer}))
     cache = tmp_path / "cache"
     with pytest.raises(kq.DataUnavailableError, match="outside its folder"):
         kq.load_bank_marketing(data_home=cache)
@@ -224,7 +224,7 @@ def test_cache_writer_refuses_names_outside_its_folder(tmp_path: Path) -> None:
     cache.mkdir()
     for name in ["../escape.csv", "sub/../../escape.csv", str(tmp_path / "abs.csv")]:
         with pytest.raises(kq.DataUnavailableError, match="outside the folder"):
-            public._write_cache(cache, name, b"x")
+            _download._write_cache(cache, name, b"x")
     assert _files(tmp_path) == {"cache"}
 
 
@@ -233,9 +233,9 @@ def test_full_download_and_extraction_write_only_inside_the_cache(
 ) -> None:
     outer = _zip({"bank.zip": _zip({"bank-full.csv": small_bank}),
                   "bank-additional.zip": _zip({"x.csv": b"x"})}, zipfile.ZIP_STORED)
-    url = public._REGISTRY["bank+marketing.zip"]["url"]
+    url = _download._REGISTRY["bank+marketing.zip"]["url"]
     rec = Recorder({url: outer})
-    monkeypatch.setattr(public, "_DOWNLOADER", rec)
+    monkeypatch.setattr(_download, "_DOWNLOADER", rec)
     cache = tmp_path / "deep" / "cache"
     raw = kq.load_bank_marketing(data_home=cache)
     assert len(raw) == 1 and rec.urls == [url]

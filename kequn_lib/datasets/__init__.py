@@ -1,7 +1,10 @@
 """Data sources that all end in kequn's customer table (and transaction log).
 
 * :mod:`~kequn_lib.datasets.synthetic`: the embedded synthetic bank, the default everywhere.
-* :mod:`~kequn_lib.datasets.public`: public datasets (UCI), downloaded and hash-checked.
+* :mod:`~kequn_lib.datasets.public`: public datasets (UCI), downloaded and hash-checked: one
+  module per dataset (:mod:`~kequn_lib.datasets.bank_marketing`,
+  :mod:`~kequn_lib.datasets.credit_default`) over the download and cache core
+  (:mod:`~kequn_lib.datasets._download`).
 * :mod:`~kequn_lib.datasets.files`: the analyst's own CSV, Parquet or Excel exports.
 """
 

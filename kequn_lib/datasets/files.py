@@ -296,22 +296,124 @@ def _bad_field_counts(data: bytes, sep: str, expected: int, first_line: int) -> 
     return out
 
 
+def _utf8_valid(raw: bytes, start: int) -> bool:
+    """Whether ``raw[start:]`` is valid UTF-8, checked in chunks (no full copy as text)."""
+    if start == 0 and raw.isascii():
+        return True
+    import pyarrow as pa
+
+    # the bytes as one Arrow string value (no copy): Arrow's full validation checks UTF-8
+    offsets = pa.py_buffer(np.array([0, len(raw) - start], dtype=np.int64))
+    value = pa.Array.from_buffers(pa.large_string(), 1,
+                                  [None, offsets, pa.py_buffer(raw).slice(start)])
+    try:
+        value.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _to_utf8(raw: bytes, encoding: str, path: Path) -> tuple[bytes, int, str]:
+    """``(data, start, used)``: the file as UTF-8 bytes from ``start`` (the file itself when it
+    already is UTF-8, else transcoded by :func:`_decode`, whose checks and messages apply)."""
+    codec = "auto" if encoding == "auto" else codecs.lookup(encoding).name
+    if codec in {"utf-8", "ascii"} or (
+            codec == "auto" and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
+        start = len(codecs.BOM_UTF8) if codec == "auto" and raw.startswith(codecs.BOM_UTF8) else 0
+        if (codec != "ascii" and _utf8_valid(raw, start)) or (codec == "ascii" and raw.isascii()):
+            return raw, start, ("utf-8-sig" if start else codec if codec != "auto" else "utf-8")
+    text, used = _decode(raw, encoding, path)  # other encodings, and every error message
+    return text.encode("utf-8"), 0, used
+
+
+#: Cells read as missing in number columns (a subset of _NA_TOKENS, exact spellings: any other
+#: spelling of a missing value sends the column to the text path, which knows them all).
+_ARROW_NULLS = ["", "na", "NA", "Na", "n/a", "N/A", "nan", "NaN", "NAN", "null", "NULL", "Null",
+                "none", "None", "NONE", "-", "--", "#N/A", "#n/a", "无数据"]
+
+
+_NON_BLANK = re.compile(rb"\S")
+
+
+def _arrow_csv(data: bytes, start: int, names: list[str], sep: str, decimal: str,
+               kinds: dict[str, str]) -> tuple[pd.DataFrame, list[Any]]:
+    """Read the body with pyarrow's multi-threaded parser: ids as text, number columns as
+    float64, coded columns (flags, dates, categories) as dictionaries, others inferred (never as
+    dates or true/false). A column that does not parse as its type is read again as text, for
+    the checks of :func:`_parse` to word. Returns the frame and the rows whose field count is
+    not the header's (skipped here, reported by the caller)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    text_cols = {n for n in names if kinds.get(n) in {"text", "id"}}
+    dict_type = pa.dictionary(pa.int32(), pa.string())
+    buf = pa.py_buffer(data).slice(start)
+    decimal = decimal if isinstance(decimal, str) and len(decimal) == 1 else "."
+    for _ in range(len(names) + 1):
+        types = {n: (pa.string() if n in text_cols else pa.float64() if kinds.get(n) == "number"
+                     else dict_type if kinds.get(n) == "coded" else None) for n in names}
+        invalid: list[Any] = []
+
+        def handler(row: Any, invalid: list[Any] = invalid) -> str:
+            invalid.append(row)
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(buf),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=sep, invalid_row_handler=handler,
+                    newlines_in_values=b'"' in data),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: t for n, t in types.items() if t is not None},
+                    null_values=_ARROW_NULLS, strings_can_be_null=False, true_values=[],
+                    false_values=[], timestamp_parsers=["\x01never%Y"], decimal_point=decimal,
+                    quoted_strings_can_be_null=False),
+            )
+        except pa.ArrowInvalid as err:
+            hit = re.search(r"In CSV column #(\d+)", str(err))
+            if hit is None or names[int(hit[1])] in text_cols:
+                raise
+            text_cols.add(names[int(hit[1])])
+            continue
+        empty = {n for n, f in zip(names, table.schema, strict=True) if pa.types.is_null(f.type)}
+        if not empty - text_cols:  # an inferred column with only missing cells: keep the text
+            break
+        text_cols |= empty
+    import pyarrow.compute as pc
+
+    for i, name in enumerate(names):  # plain integer ids (no sign, no leading 0): int64 now
+        if kinds.get(name) == "id" and table.num_rows:
+            col = table.column(i)
+            if pc.all(pc.match_substring_regex(col, r"^[1-9][0-9]{0,17}$")).as_py():
+                table = table.set_column(i, name, pc.cast(col, pa.int64()))
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    for name in frame.columns:  # inferred numbers: float64, as the text path gives them
+        if kinds.get(name) is None and pd.api.types.is_integer_dtype(frame[name]):
+            frame[name] = frame[name].astype("float64")
+    return frame, invalid
+
+
 def _read_text(raw: bytes, path: Path, *, encoding: str, sep: Any, header: Any, skiprows: Any,
-               names: Any, owner: str) -> pd.DataFrame:
-    text, used = _decode(raw, encoding, path)
+               names: Any, owner: str, decimal: str = ".",
+               kinds: Any = None) -> pd.DataFrame:
+    data, start, used = _to_utf8(raw, encoding, path)
     logger.debug("%s: read as %s", path, used)
     skip = int(skiprows or 0)
     lines_before = skip + (0 if header is None else int(header))
-    body_start = 0
+    body_start = start
     for _ in range(lines_before):
-        body_start = text.find("\n", body_start) + 1
-        if body_start == 0:
-            break
-    head_line = text[body_start:].split("\n", 1)[0]
+        nl = data.find(b"\n", body_start)
+        body_start = len(data) if nl < 0 else nl + 1
+    head_end = data.find(b"\n", body_start)
+    head_end = len(data) if head_end < 0 else head_end
+    head_line = data[body_start:head_end].decode("utf-8").rstrip("\r")
     sep = sep or _sniff_sep(head_line)
     import csv
 
-    head_fields = next(csv.reader([head_line.rstrip("\r")], delimiter=sep), [])
+    head_fields = next(csv.reader([head_line], delimiter=sep), [])
     if header is not None:
         dup = sorted({h.strip() for h in head_fields if head_fields.count(h) > 1 and h.strip()})
         if dup:
@@ -320,27 +422,42 @@ def _read_text(raw: bytes, path: Path, *, encoding: str, sep: Any, header: Any, 
                    "names= a list of unique names.")
             raise SchemaError(msg, column=dup[0])
     expected = len(names) if names is not None and header is None else len(head_fields)
-    body = text[body_start:] if header is None else text[body_start + len(head_line) + 1:]
+    data_start = body_start if header is None else min(head_end + 1, len(data))
     first = lines_before + (1 if header is None else 2)
-    enc = body.encode("utf-8")
-    bad = _bad_field_counts(enc, sep, expected, first)
+    columns = list(names) if names is not None else [
+        h if h else f"Unnamed: {i}" for i, h in enumerate(head_fields)]
+    if len(columns) != expected:
+        msg = (f"{owner}: names= gives {len(columns)} names but the header of {path.name} (line "
+               f"{lines_before + 1}) has {expected} fields. Pass one name per column, or "
+               "header=None when the file has no header row.")
+        raise ParameterError(msg)
+    if _NON_BLANK.search(data, data_start) is None:  # a header and nothing else
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+    try:
+        kind_of = kinds(columns) if kinds is not None else {}
+    except KequnError:  # a bad columns= mapping: reported when the frame is renamed
+        kind_of = {}
+    frame, invalid = _arrow_csv(data, data_start, columns, sep, decimal, kind_of)
+    bad: list[tuple] = []
+    if invalid:  # rows pyarrow skipped: find their line numbers
+        bad = _bad_field_counts(data[data_start:], sep, expected, first) or [
+            (None, row.actual_columns) for row in invalid]
     if bad:
-        shown = ", ".join(f"line {n} has {k}" for n, k in bad[:5])
+        shown = ", ".join(f"line {n} has {k}" if n is not None else f"a line has {k}"
+                          for n, k in bad[:5])
         msg = (
             f"{owner}: {path.name}: the header has {expected} fields but {shown} (separator "
             f"{sep!r}). An unquoted thousands separator (1,234.5) or a stray separator inside a "
             "name shifts every later column: quote such cells in the export, or pass sep= the "
             "real separator."
         )
-        raise SchemaError(msg, rows=[n for n, _ in bad])
-    return pd.read_csv(io.StringIO(text[body_start:]), sep=sep, dtype=str,
-                       keep_default_na=False, header=None if header is None else 0, names=names,
-                       index_col=False)
+        raise SchemaError(msg, rows=[n for n, _ in bad if n is not None])
+    return frame
 
 
 def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str, sep: Any = None,
-                header: Any = 0, skiprows: Any = None, names: Any = None,
-                ) -> tuple[pd.DataFrame, Path]:
+                header: Any = 0, skiprows: Any = None, names: Any = None, decimal: str = ".",
+                kinds: Any = None) -> tuple[pd.DataFrame, Path]:
     if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
         msg = f"{owner}: path must be a file path (str or Path), got {type(path).__name__}."
         raise ParameterError(msg)
@@ -379,7 +496,8 @@ def _read_table(path: Any, *, encoding: str, sheet: Any, owner: str, sep: Any = 
     try:
         if kind == "text":
             frame = _read_text(path.read_bytes(), path, encoding=encoding, sep=sep,
-                               header=header, skiprows=skiprows, names=names, owner=owner)
+                               header=header, skiprows=skiprows, names=names, owner=owner,
+                               decimal=decimal, kinds=kinds)
         elif kind == "parquet":
             frame = pd.read_parquet(path)
         else:
@@ -429,10 +547,42 @@ def _rename(
     frame: pd.DataFrame, columns: dict[str, str] | None, *, preset: bool, path: Path, owner: str
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Apply the user's mapping and the preset; return the frame and declared unit factors."""
+    new_names, factors = _target_names([str(c) for c in frame.columns], columns, preset=preset,
+                                       path=path, owner=owner)
+    return frame.set_axis(new_names, axis=1), factors
+
+
+def _kinds(columns: dict[str, str] | None, *, preset: bool, path: Path, owner: str) -> Any:
+    """For the text reader: how to read each file column, by the kequn name it maps to: "id"
+    (int64 when every id is a plain integer, else text), "number" (money and counts), "coded"
+    (flags, dates and categories, whose distinct values are converted once) or None
+    (inferred)."""
+
+    def kinds(original: list[str]) -> dict[str, str | None]:
+        new_names, factors = _target_names(original, columns, preset=preset, path=path,
+                                           owner=owner)
+        money = {*MONEY_COLUMNS, "amount", "overdraft"}
+        coded = {*FLAG_COLUMNS, "date", "open_date", "card_level", *_CATEGORIES}
+        out: dict[str, str | None] = {}
+        for col, name in zip(original, new_names, strict=True):
+            if name == "customer_id":
+                out[col] = "id"
+            elif name in money or name in COUNT_COLUMNS or name == "age" or name in factors:
+                out[col] = "number"
+            else:
+                out[col] = "coded" if name in coded else None
+        return out
+
+    return kinds
+
+
+def _target_names(original: list[str], columns: dict[str, str] | None, *, preset: bool,
+                  path: Path, owner: str) -> tuple[list[str], dict[str, float]]:
+    """kequn's names for the file's columns (the user's mapping, then the preset) and the unit
+    factors their headers declare."""
     if columns is not None and not isinstance(columns, dict):
         raise ParameterError(f"{owner}: columns must be a dict {{file name: kequn name}}.")
     columns = dict(columns or {})
-    original = [str(c) for c in frame.columns]
     stripped = {c.replace("\ufeff", "").strip(): c for c in original}
     absent = [k for k in columns if str(k) not in original and str(k).strip() not in stripped]
     if absent:
@@ -458,7 +608,7 @@ def _rename(
             f"{fmt_values(dup)}. Keep one: pass columns= mapping the others to other names."
         )
         raise SchemaError(msg, column=dup[0])
-    return frame.set_axis(new_names, axis=1), factors
+    return new_names, factors
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -472,7 +622,30 @@ def _where(mask: pd.Series, rows_are_lines: bool) -> str:
     return text
 
 
+def _on_categories(s: pd.Series, fn: Any) -> Any:
+    """``fn`` (element-wise: Series -> Series or tuple of Series) run once on the distinct values
+    of a categorical ``s`` (plus one missing value) and spread back to its rows; any other
+    Series goes to ``fn`` as it is. The text reader codes flags, dates and categories so."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return fn(s)
+    cats = s.cat.categories.to_numpy(dtype=object)
+    ext = pd.Series(np.append(cats, np.nan), dtype=object)  # the last one stands for missing
+    codes = s.cat.codes.to_numpy()
+    codes = np.where(codes < 0, len(cats), codes)
+
+    def spread(r: pd.Series) -> pd.Series:
+        if isinstance(r.dtype, pd.CategoricalDtype):
+            return pd.Series(pd.Categorical.from_codes(r.cat.codes.to_numpy()[codes],
+                                                       dtype=r.dtype), index=s.index)
+        return pd.Series(r.to_numpy()[codes], index=s.index, dtype=r.dtype)
+
+    res = fn(ext)
+    return tuple(spread(r) for r in res) if isinstance(res, tuple) else spread(res)
+
+
 def _missing(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return _on_categories(s, _missing)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         text = s.astype("string").str.strip().str.lower()
         return s.isna() | text.isin(_NA_TOKENS).fillna(True)
@@ -526,6 +699,8 @@ def _to_ids(s: pd.Series) -> pd.Series:
 
 
 def _to_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return _on_categories(s, _to_flags)
     if pd.api.types.is_bool_dtype(s):
         return s.astype(bool), pd.Series(False, index=s.index)
     text = s.astype("string").str.strip().str.lower()
@@ -542,8 +717,18 @@ def _to_dates(s: pd.Series, ctx: dict[str, Any], col: str) -> tuple[pd.Series, p
     from .._dates import parse_dates
 
     owner = f"{ctx['owner']}: {ctx['path'].name}"
-    out = parse_dates(s, column=col, owner=owner, dayfirst=ctx.get("dayfirst"),
-                      date_format=ctx.get("date_format"), errors="coerce")
+
+    def parse(values: pd.Series) -> pd.Series:
+        return parse_dates(values, column=col, owner=owner, dayfirst=ctx.get("dayfirst"),
+                           date_format=ctx.get("date_format"), errors="coerce")
+
+    if isinstance(s.dtype, pd.CategoricalDtype):  # each distinct date parsed once
+        try:
+            out = _on_categories(s.cat.remove_unused_categories(), parse)
+        except SchemaError:  # the same error, worded with the file's rows
+            out = parse(s.astype(object))
+    else:
+        out = parse(s)
     return out, out.isna() & ~_missing(s)
 
 
@@ -559,14 +744,34 @@ def _bad_values(
     return SchemaError(msg, column=col, rows=list(bad.index[bad]))
 
 
+def _card_levels(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """普卡/金卡/... as the ordered card levels, and the cells that are none of them."""
+    missing = _missing(s)
+    levels = pd.Series(pd.Categorical(s.astype("string").str.strip().replace(_CARD).mask(missing),
+                                      categories=_CARD_ORDER, ordered=True), index=s.index)
+    return levels, levels.isna() & ~missing
+
+
+def _category(s: pd.Series, col: str) -> pd.Series:
+    text = s.astype("string").str.strip().mask(_missing(s))
+    if col == "customer_kind":
+        text = text.replace(_KIND)
+    return text.astype(object).where(text.notna(), np.nan).astype("category")
+
+
 def _parse(
     frame: pd.DataFrame, factors: dict[str, float], unit: str | None, ctx: dict[str, Any]
 ) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     money = [*MONEY_COLUMNS, "amount", "overdraft"]
     for col in out.columns:
         s = out[col]
-        if col == "customer_id":
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.cat.remove_unused_categories()  # e.g. of a dropped total row
+        if (col == "customer_id" and isinstance(s.dtype, pd.StringDtype)
+                and s.str.fullmatch(r"[1-9][0-9]{0,17}").fillna(False).all()):
+            out[col] = s.astype("int64")  # the common case: plain integer ids
+        elif col == "customer_id":
             empty = _missing(s)
             if empty.any():
                 raise _bad_values(out, col, empty, "empty customer id", ctx)
@@ -585,7 +790,8 @@ def _parse(
                 what = "empty cell (write 0 if the customer holds none)"
                 raise _bad_values(out, col, empty, what, ctx)
             factor = factors.get(col, _UNITS[unit] if unit and col in money else 1.0)
-            num = num * factor
+            if factor != 1.0:
+                num = num * factor
             if col in COUNT_COLUMNS or col == "age":
                 frac = num.notna() & (num != num.round())
                 if frac.any():
@@ -605,18 +811,12 @@ def _parse(
                 raise _bad_values(out, col, dates.isna(), "empty date", ctx)
             out[col] = dates
         elif col == "card_level":
-            out[col] = pd.Categorical(
-                s.astype("string").str.strip().replace(_CARD).mask(_missing(s)),
-                categories=_CARD_ORDER, ordered=True,
-            )  # fmt: skip
-            unknown = out[col].isna() & ~_missing(s)
+            levels, unknown = _on_categories(s, _card_levels)
             if unknown.any():
                 raise _bad_values(frame, col, unknown, f"not one of {_CARD_ORDER}", ctx)
+            out[col] = levels
         elif col in _CATEGORIES:
-            text = s.astype("string").str.strip().mask(_missing(s))
-            if col == "customer_kind":
-                text = text.replace(_KIND)
-            out[col] = text.astype(object).where(text.notna(), np.nan).astype("category")
+            out[col] = _on_categories(s, lambda v, c=col: _category(v, c))
         elif not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_datetime64_any_dtype(s):
             # other columns: numbers if every filled cell is one
             num, bad = _to_number(s, ctx.get("decimal", "."), ctx.get("thousands", ","))
@@ -648,14 +848,30 @@ def _currency(code: Any, owner: str) -> str:
     return code.strip().upper()
 
 
+def _total_cells(s: pd.Series) -> pd.Series:
+    """Cells that are a total label (合计, 小计, Total, ...)."""
+    text = s.astype("string").str.strip()
+    hit = text.str.match(_TOTAL_RE.pattern, case=False).fillna(False)
+    hit &= ~text.str.fullmatch(r"\d+").fillna(False)
+    return hit.astype(bool)
+
+
 def _drop_totals(frame: pd.DataFrame, drop: bool, ctx: dict[str, Any]) -> pd.DataFrame:
     """Drop (with a warning) or refuse total and subtotal rows (合计, 小计, Total, ...)."""
     cols = [c for c in ("customer_id",) if c in frame.columns] or list(frame.columns[:1])
-    text = frame[cols[0]].astype("string").str.strip()
-    hit = text.str.match(_TOTAL_RE.pattern, case=False).fillna(False)
-    hit &= ~text.str.fullmatch(r"\d+").fillna(False)
+    s = frame[cols[0]]
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return frame  # numbers and dates are never a total label
+    if isinstance(s.dtype, pd.StringDtype):  # only cells that are not plain digits can be one
+        maybe = ~s.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
+        hit = pd.Series(False, index=s.index)
+        if maybe.any():
+            hit[maybe] = _total_cells(s[maybe]).to_numpy()
+    else:
+        hit = _on_categories(s, _total_cells)
     if not hit.any():
         return frame
+    text = s.astype("string").str.strip()
     rows = list(frame.index[hit])
     lines = [r + ctx["offset"] for r in rows] if ctx["lines"] else rows
     shown = fmt_values([f"line {n}: {v}" for n, v in zip(lines, text[hit], strict=True)])
@@ -669,6 +885,41 @@ def _drop_totals(frame: pd.DataFrame, drop: bool, ctx: dict[str, Any]) -> pd.Dat
     warn(f"{ctx['owner']}: dropped {len(rows)} total or subtotal row(s) of "
          f"{ctx['path'].name} ({shown}); pass drop_totals=False to refuse such files instead.")
     return frame.drop(index=rows).reset_index(drop=True)
+
+
+def _read_parsed(path: Any, *, owner: str, columns: Any, preset: bool, unit: str | None,
+                 drop_totals: bool, read: dict[str, Any], parse: dict[str, Any]) -> tuple:
+    """Read, rename, drop totals and parse: ``(data, frame as read, path, ctx)``.
+
+    A text file is read with typed columns (fast); when a cell then fails a check, the file is
+    read again with every cell as text, so that the error quotes the cells as the file has
+    them (``'n/a'``, ``'2.5'``), exactly as the all-text reader words it."""
+
+    def attempt(kinds: Any) -> tuple:
+        frame, where = _read_table(path, owner=owner, kinds=kinds, **read)
+        frame, factors = _rename(frame, columns, preset=preset, path=where, owner=owner)
+        ctx = _context(where, owner) | parse
+        stage[0] = "parse"
+        frame = _drop_totals(frame, drop_totals, ctx)
+        return _parse(frame, factors, unit, ctx), frame, where, ctx
+
+    stage = ["read"]
+    is_path = isinstance(path, str | os.PathLike) and not isinstance(path, bool)
+    kinds = _kinds(columns, preset=preset, path=Path(path), owner=owner) if is_path else None
+    try:
+        return attempt(kinds)
+    except SchemaError:
+        if kinds is None or stage[0] != "parse":
+            raise
+        import warnings
+
+        with warnings.catch_warnings():  # the first attempt has warned already
+            warnings.simplefilter("ignore")
+            try:
+                attempt(lambda names: dict.fromkeys(names, "text"))
+            except SchemaError as exact:
+                raise exact from None
+        raise
 
 
 def _check_unit(unit: str | None, owner: str) -> str | None:
@@ -794,14 +1045,12 @@ def read_customers(
     """
     owner = "read_customers"
     unit = _check_unit(unit, owner)
-    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner, sep=sep,
-                              header=header, skiprows=skiprows, names=names)
-    frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format,
-                                   "decimal": decimal, "thousands": thousands,
-                                   "offset": 2 + int(skiprows or 0) + int(header or 0)}
-    frame = _drop_totals(frame, drop_totals, ctx)
-    data = _parse(frame, factors, unit, ctx)
+    data, frame, path, ctx = _read_parsed(
+        path, owner=owner, columns=columns, preset=preset, unit=unit, drop_totals=drop_totals,
+        read={"encoding": encoding, "sheet": sheet, "sep": sep, "header": header,
+              "skiprows": skiprows, "names": names, "decimal": decimal},
+        parse={"dayfirst": dayfirst, "date_format": date_format, "decimal": decimal,
+               "thousands": thousands, "offset": 2 + int(skiprows or 0) + int(header or 0)})
     if "customer_id" not in data.columns:
         msg = (
             f"{owner}: {path.name} has no customer id column (客户号/客户编号 or customer_id); "
@@ -904,14 +1153,12 @@ def read_transactions(
     """
     owner = "read_transactions"
     unit = _check_unit(unit, owner)
-    frame, path = _read_table(path, encoding=encoding, sheet=sheet, owner=owner, sep=sep,
-                              header=header, skiprows=skiprows, names=names)
-    frame, factors = _rename(frame, columns, preset=preset, path=path, owner=owner)
-    ctx = _context(path, owner) | {"dayfirst": dayfirst, "date_format": date_format,
-                                   "decimal": decimal, "thousands": thousands,
-                                   "offset": 2 + int(skiprows or 0) + int(header or 0)}
-    frame = _drop_totals(frame, drop_totals, ctx)
-    data = _parse(frame, factors, unit, ctx)
+    data, _, path, ctx = _read_parsed(
+        path, owner=owner, columns=columns, preset=preset, unit=unit, drop_totals=drop_totals,
+        read={"encoding": encoding, "sheet": sheet, "sep": sep, "header": header,
+              "skiprows": skiprows, "names": names, "decimal": decimal},
+        parse={"dayfirst": dayfirst, "date_format": date_format, "decimal": decimal,
+               "thousands": thousands, "offset": 2 + int(skiprows or 0) + int(header or 0)})
     out = _validated(data, validate_transactions, ctx)
     out.attrs["currency"] = _currency(currency, owner)
     return out
