@@ -212,7 +212,7 @@ def choose_features(
     'label (two values, named like an outcome)'
     """
     owner = "choose_features"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     excl = _names(exclude, "exclude", owner)
     tgt = _names(target, "target", owner)
     rows = []

@@ -427,7 +427,7 @@ def _read_text(raw: bytes, path: Path, *, encoding: str, sep: Any, header: Any, 
     columns = list(names) if names is not None else [
         h if h else f"Unnamed: {i}" for i, h in enumerate(head_fields)]
     if len(columns) != expected:
-        msg = (f"{owner}: names= gives {len(columns)} names but the header of {path.name} (line "
+        msg = (f"{owner}: names= gives {len(columns)} name(s) but the header of {path.name} (line "
                f"{lines_before + 1}) has {expected} fields. Pass one name per column, or "
                "header=None when the file has no header row.")
         raise ParameterError(msg)
