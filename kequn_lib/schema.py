@@ -166,7 +166,7 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     data = require_frame(data, owner="validate_customers")
     checked = _door_checks(data, "customer table")
     try:
-        CUSTOMER_SCHEMA.validate(checked, lazy=True)
+        CUSTOMER_SCHEMA.validate(checked, lazy=True, inplace=True)  # no coercion: no copy
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "customer table", data) from None
     return data
@@ -257,7 +257,7 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError(msg, column="date")
     schema = TRANSACTION_SCHEMA.update_column("date", dtype=data["date"].dtype)
     try:
-        schema.validate(data, lazy=True)
+        schema.validate(data, lazy=True, inplace=True)  # no coercion: no copy
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "transaction log", data) from None
     return data
