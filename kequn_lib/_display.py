@@ -28,7 +28,8 @@ __all__ = ["DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_f
 
 KEY_FIGURES_MIME = "application/vnd.kequn.key-figures+json"
 DASH = "—"
-_KINDS = ("auto", "int", "pct", "num", "money")
+_KINDS = ("auto", "int", "pct", "num", "money", "p")
+P_FLOOR = 0.001  # p-values below this show as "< 0.001"
 
 
 # --- sentences ---------------------------------------------------------------------------------
@@ -157,12 +158,13 @@ def fmt(
     ----------
     value : number, bool, str or None
         The value. Missing values (None, NaN, NA) give "—"; strings come back unchanged.
-    kind : {"auto", "int", "pct", "num", "money"}, default="auto"
+    kind : {"auto", "int", "pct", "num", "money", "p"}, default="auto"
         ``"int"``: rounded, with thousands separators (12,345). ``"pct"``: a share from 0 to 1
         as a percentage (0.123 -> "12.3%"; shares below 1% keep two significant digits).
         ``"num"``: three significant digits, at least the integer part, with separators.
         ``"money"``: CNY in 元, 万元 or 亿元 (three significant digits); another currency as
-        "12,345 EUR", "1.2m EUR", "3.4bn EUR". ``"auto"``: "int" for whole numbers, "num"
+        "12,345 EUR", "1.2m EUR", "3.4bn EUR". ``"p"``: a p-value, three decimals, and
+        "< 0.001" below 0.001 (never 0.000). ``"auto"``: "int" for whole numbers, "num"
         otherwise, "yes"/"no" for bools.
     digits : int, optional
         Decimal places (of the percentage, of the number, or of the 万/亿 amount) instead of
@@ -196,6 +198,8 @@ def fmt(
     ('50万元', '12.3亿元', '880元')
     >>> kq.fmt(1_234_567, "money", currency="EUR"), kq.fmt(float("nan"), "pct")
     ('1.2m EUR', '—')
+    >>> kq.fmt(3.2e-12, "p"), kq.fmt(0.0421, "p")
+    ('< 0.001', '0.042')
     """
     if kind not in _KINDS:
         msg = f"fmt: kind must be one of {_fmt_values(_KINDS)}, got {kind!r}."
@@ -228,6 +232,10 @@ def fmt(
         return f"{_fixed(p, digits)}%"
     if kind == "money":
         return _money(x, currency, digits)
+    if kind == "p":
+        d = 3 if digits is None else max(digits, 1)
+        floor = max(P_FLOOR, 10.0**-d)
+        return f"< {_fixed(floor, d, strip=True)}" if 0 <= x < floor else _fixed(x, d)
     if digits is None:
         digits = 0 if x.is_integer() else min(_decimals_for(x), 12)
     return _fixed(x, digits)
@@ -323,6 +331,8 @@ def _format_column(
         return [fmt(v, "pct", digits=d) for v in values], True
     if kind == "money":
         return [fmt(v, "money", currency=currency) for v in values], True
+    if kind == "p":
+        return [fmt(v, "p") for v in values], True
     if kind == "int" or (len(finite) and bool((finite == finite.round()).all())):
         return [fmt(v, "int") for v in values], True
     typical = finite.abs()
@@ -424,9 +434,10 @@ def display_table(
 ) -> DisplayTable:
     """Format a table for readers: the one table formatter of the report.
 
-    Thousands separators, shares as percentages, money in 万/亿元 (or "1.2m EUR"), no
-    scientific notation, missing values as "—", text shown as text, no truncation, column labels
-    from the data dictionary (English with the Chinese term), a meaningless index hidden.
+    Thousands separators, shares as percentages, money in 万/亿元 (or "1.2m EUR"), p-values
+    as "0.042" or "< 0.001", no scientific notation, missing values as "—", text shown as
+    text, no truncation, column labels from the data dictionary (English with the Chinese
+    term), a meaningless index hidden.
 
     Parameters
     ----------

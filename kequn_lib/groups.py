@@ -309,8 +309,9 @@ def dunbar_groups(
         neighbouring numbers are neighbouring groups), ``group_size`` (int64) and ``status``
         (categorical: ``in_band``; ``small_segment`` for a segment below ``min_size`` kept whole;
         ``band_too_narrow`` when no split of the segment fits a band narrower than
-        ``max_size >= 2 * min_size - 1``). ``.attrs`` holds the parameters, the number of
-        groups and the small segments.
+        ``max_size >= 2 * min_size - 1``). The table says everything: the number of groups is
+        ``result["group"].nunique()``, the small segments are the ``segment`` values of rows
+        with status ``small_segment``.
 
     Raises
     ------
@@ -350,6 +351,9 @@ def dunbar_groups(
     groups of that size, and the author finds the same in online customer groups); it is a rule
     of thumb, not a law.
 
+    Earlier versions also put the size band, the number of groups and the small segments in the
+    result's ``attrs``; the band is the caller's arguments and the rest is in the table.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, kequn_lib as kq
@@ -359,7 +363,7 @@ def dunbar_groups(
     >>> g = kq.dunbar_groups(df, by="seg", features=["age"], money=["aum"])
     >>> g.groupby("group", observed=True).size().to_dict()
     {'a-1': 110, 'a-2': 110, 'a-3': 110, 'b-1': 40, 'c-1': 30}
-    >>> g.attrs["small_segments"]
+    >>> sorted(g.loc[g["status"] == "small_segment", "segment"].unique())
     ['b', 'c']
     """
     owner = "dunbar_groups"
@@ -427,14 +431,6 @@ def dunbar_groups(
     if isinstance(labels.dtype, pd.CategoricalDtype):
         out["segment"] = labels.to_numpy()
         out["segment"] = out["segment"].astype(labels.dtype)
-    small = [seg_uniques[i] for i in np.flatnonzero(seg_status == 1)]
-    out.attrs = {
-        "min_size": min_size,
-        "max_size": max_size,
-        "target_size": target_size,
-        "n_groups": len(names),
-        "small_segments": [v.item() if hasattr(v, "item") else v for v in small],
-    }
     log.info("%s: %d customers in %d segments -> %d groups", owner, len(data),
              len(seg_uniques), len(names))
     return out

@@ -86,7 +86,9 @@ def calibration_holdout(
         * ``duration_holdout``: length of the holdout in ``time_unit`` (the same for everyone).
 
         ``attrs`` records ``time_unit_days``, ``freq``, ``calibration_end`` and
-        ``observation_end``.
+        ``observation_end``: frame metadata, the units and periods of these columns, which
+        travel with the table as :func:`rfm`'s ``time_unit_days`` does (the lifetime-value
+        functions read it), not a separate result.
 
     Raises
     ------

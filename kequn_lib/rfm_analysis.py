@@ -175,7 +175,8 @@ def rfm(
         string such as ``"7D"``; ``None`` is one period of ``freq``. ``freq="D",
         time_unit=7`` counts purchase days and measures time in weeks of days/7, the
         convention of the BG/NBD literature (``freq="W"`` instead counts calendar weeks). The
-        result's ``attrs["time_unit_days"]`` records it.
+        result's ``attrs["time_unit_days"]`` records it (frame metadata, the unit of the
+        columns, read by the lifetime-value functions).
     monetary : {"repeat", "all"}, default="repeat"
         ``"repeat"``: ``monetary_value`` is the mean total of the repeat periods, the first
         excluded (the BG/NBD and Gamma-Gamma definition; one-time buyers get 0). ``"all"``:

@@ -12,9 +12,6 @@ from kequn_lib import report
 from .conftest import BOOK_PARAMS, REPO
 
 CHAPTERS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-#: chapters whose absent-data section still prints the loader's message (with the cache folder)
-#: instead of one short note; the chapter's author removes it from here when that is fixed
-PENDING_NOTE = {"03_clustering_segments"}
 
 
 @pytest.mark.slow
@@ -48,8 +45,6 @@ def test_every_chapter_is_a_page_with_its_figures(book):
 def test_pages_show_no_machine_path_or_raw_download_error(book):
     out, _ = book
     for page in out.rglob("*.html"):
-        if page.stem in PENDING_NOTE:
-            continue
         text = page.read_text(encoding="utf-8")
         assert str(REPO) not in text, page.name
         assert "site-packages" not in text, page.name

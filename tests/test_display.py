@@ -41,6 +41,16 @@ from kequn_lib._display import KEY_FIGURES_MIME, column_labels
         (float("nan"), "money", {}, "—"),
         (pd.NA, "num", {}, "—"),
         (np.float32(0.5), "pct", {}, "50.0%"),
+        (3.2e-12, "p", {}, "< 0.001"),
+        (0.0, "p", {}, "< 0.001"),
+        (0.00099, "p", {}, "< 0.001"),
+        (0.001, "p", {}, "0.001"),
+        (0.04213, "p", {}, "0.042"),
+        (1.0, "p", {}, "1.000"),
+        (3.2e-12, "p", {"digits": 4}, "< 0.001"),
+        (0.0123, "p", {"digits": 2}, "0.01"),
+        (0.004, "p", {"digits": 2}, "< 0.01"),
+        (float("nan"), "p", {}, "—"),
     ],
 )
 def test_fmt(value, kind, kw, expected):
@@ -141,3 +151,11 @@ def test_display_table_names_unknown_columns():
         kq.display_table(df, percent=["share"])
     with pytest.raises(kq.ParameterError, match="DataFrame or Series"):
         kq.display_table([1, 2])
+
+
+def test_tiny_p_values_show_as_below_a_bound_not_as_zero():
+    tests = pd.DataFrame({"test": ["z", "ks", "mw"], "statistic": [12.5, 0.31, 2.0],
+                          "p_value": [1.3e-35, 0.0412, 0.5]})
+    shown = kq.display_table(tests).frame
+    assert shown["p-value (p 值)"].tolist() == ["< 0.001", "0.041", "0.500"]
+    assert not shown.apply(lambda col: col.str.fullmatch(r"0\.0+")).any().any()

@@ -9,7 +9,8 @@ allowed only for cited facts and method constants, and each one must be listed w
 - other cited facts and constants are listed in ``ALLOWED`` (every chapter) or ``PER_CHAPTER``
   (one chapter, by its two-digit number), each with its reason or source.
 
-The scan covers the markdown cells and the literal text inside ``kq.prose(...)`` calls. It skips
+The scan covers the markdown cells, the literal text that reaches ``kq.prose(...)`` calls and the
+figure captions (``caption`` and ``caption_zh`` cell metadata). It skips
 code spans, link targets, section and list numbering, years, and numbers that name a chapter,
 part, paragraph, figure or table.
 
@@ -203,6 +204,9 @@ def _offences(path: Path) -> list[str]:
     for i, cell in enumerate(nb["cells"], 1):
         source = "".join(cell["source"])
         texts = [source] if cell["cell_type"] == "markdown" else _prose_literals(source)
+        for key in ("caption", "caption_zh"):  # figure captions are prose too
+            caption = cell.get("metadata", {}).get(key) or []
+            texts += [caption] if isinstance(caption, str) else caption
         for text in texts:
             for number in typed_numbers(text):
                 if number not in allowed and number.lstrip("-") not in allowed:

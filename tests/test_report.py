@@ -289,6 +289,27 @@ def test_prepare_captions_figures_and_drops_key_figures():
     assert nb.cells[1].outputs == [text, img]  # the executed notebook is not modified
 
 
+def test_prepare_picks_the_chinese_caption_for_the_chinese_book():
+    nb = nbformat.v4.new_notebook()
+    img = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    nb.cells = [
+        nbformat.v4.new_code_cell("plot()", metadata={"caption": "AUM by tier.",
+                                                      "caption_zh": "各层级的管理资产。"}),
+        nbformat.v4.new_code_cell("other()", metadata={"caption": "Only English."}),
+    ]
+    for cell in nb.cells:
+        cell.outputs = [img]
+    chapter = report.Chapter(Path("01_t.ipynb"), "T", "")
+
+    def captions(**kw):
+        out = _site.prepare(nb, chapter, **kw)
+        return [c.metadata["mystnb"]["figure"]["caption"] for c in out.cells]
+
+    assert captions() == ["AUM by tier.", "Only English."]
+    assert captions(language="zh") == captions(language="zh_CN") == ["各层级的管理资产。",
+                                                                       "Only English."]
+
+
 def test_index_escapes_odd_file_names():
     chapter = report.Chapter(Path('01_a"b <c>.ipynb'), "Title `x` <y>", "Sum.")
     page = _site.index_page([chapter], {chapter.name: {}}, {}, api=False)

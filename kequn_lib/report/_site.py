@@ -65,12 +65,13 @@ def count_figures(nb: Any) -> int:
     return sum(_is_image(o) for c in nb.cells for o in c.get("outputs", []))
 
 
-def prepare(nb: Any, chapter: Chapter) -> Any:
+def prepare(nb: Any, chapter: Chapter, *, language: str = "en") -> Any:
     """The executed notebook as the book shows it.
 
     Key-figure outputs are dropped (they go to ``key_figures.json``); every figure becomes its own
-    output-only cell with a numbered caption (the cell's ``caption`` metadata, else the first
-    sentence of the prose that introduces it) and the same text as its alternative text.
+    output-only cell with a numbered caption (the cell's ``caption`` metadata, or ``caption_zh``
+    when ``language`` is Chinese; else the first sentence of the prose that introduces it) and the
+    same text as its alternative text.
     """
     import nbformat
 
@@ -96,7 +97,9 @@ def prepare(nb: Any, chapter: Chapter) -> Any:
             if md:
                 lead = md
             continue
-        captions = cell.get("metadata", {}).get("caption")
+        meta = cell.get("metadata", {})
+        captions = (meta.get("caption_zh") if language.startswith("zh") else None) or meta.get(
+            "caption")
         if isinstance(captions, str):
             captions = [captions]
         displays = [o for o in outputs if o.get("output_type") in ("display_data",
