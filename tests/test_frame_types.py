@@ -43,7 +43,7 @@ CUSTOMER_CALLS = {
     "aum_tiers": lambda d: kq.aum_tiers(d[d["customer_kind"] == "individual"]
                                         if isinstance(d, pd.DataFrame) else d, kind_col=None),
     "contribution": lambda d: kq.contribution(d),
-    "quantile_tiers": lambda d: kq.quantile_tiers(d),
+    "quantile_tiers": lambda d: kq.quantile_tiers(d).tiers,
     "pareto_tiers": lambda d: kq.pareto_tiers(d, value_col="aum"),
     "split_by_kind": lambda d: kq.split_by_kind(d)["individual"][["customer_id", "aum"]],
     "estimate_wallet": lambda d: kq.estimate_wallet(d, features=["region", "tenure_months"]),
