@@ -101,7 +101,7 @@ def content_needs(
         of ``kq.profile_segments(data, labels)``.
     rules : ContentRules, optional
         The visible rules; ``ContentRules()`` by default.
-    prefix : str, default="z_"
+    prefix : str, default ``"z_"``
         Prefix of the z-score columns.
 
     Returns

@@ -336,7 +336,12 @@ VALUE_QUADRANTS = pd.DataFrame(
         ],
     }
 )
-"""The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in each."""
+_QUADRANTS_DOC = (
+    "The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in "
+    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level`` "
+    "and ``action``."
+)
+VALUE_QUADRANTS.__doc__ = _QUADRANTS_DOC  # the table's own doc, not pandas.DataFrame's
 
 _QUADRANT_ORDER = VALUE_QUADRANTS["quadrant"].tolist()
 _QUADRANT_ZH = dict(zip(VALUE_QUADRANTS["quadrant"], VALUE_QUADRANTS["quadrant_zh"], strict=True))

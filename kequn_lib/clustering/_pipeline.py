@@ -273,6 +273,22 @@ class SegmentPipeline(Pipeline):
             )
 
     def fit(self, X: Any, y: Any = None, **params: Any) -> SegmentPipeline:
+        """Check the table, then prepare the features and fit the clustering model.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The customer table, one row per customer.
+        y : None
+            Ignored; present for the scikit-learn contract.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.fit` (``step__param`` fit parameters).
+
+        Returns
+        -------
+        SegmentPipeline
+            The fitted pipeline itself.
+        """
         X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -282,6 +298,22 @@ class SegmentPipeline(Pipeline):
 
     @available_if(_final_has("fit_predict"))
     def fit_predict(self, X: Any, y: Any = None, **params: Any) -> pd.Series:
+        """Fit the pipeline on ``X`` and return each customer's segment.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The customer table, one row per customer.
+        y : None
+            Ignored; present for the scikit-learn contract.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.fit_predict`.
+
+        Returns
+        -------
+        pandas.Series
+            ``segment`` (int64) on the index of ``X``.
+        """
         X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -291,6 +323,20 @@ class SegmentPipeline(Pipeline):
 
     @available_if(_final_has("predict"))
     def predict(self, X: Any, **params: Any) -> pd.Series:
+        """The segment of each customer of ``X`` under the fitted pipeline.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            A customer table with the columns the pipeline was fitted on.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.predict`.
+
+        Returns
+        -------
+        pandas.Series
+            ``segment`` (int64) on the index of ``X``.
+        """
         X = require_frame(X, owner="segment_pipeline.predict")
         labels = super().predict(X, **params)
         return pd.Series(np.asarray(labels, dtype="int64"), index=X.index, name="segment")
