@@ -427,7 +427,7 @@ CASES: list[Case] = [
       SchemaError, "branch"),
     C("pipeline-exclude-with-lists", "clustering", "exclude= together with explicit column lists",
       lambda: kq.segment_pipeline(numeric=["age"], exclude=["aum"]), ParameterError,
-      "exclude= and target="),
+      "exclude= and target_col="),
     C("features-exclude-type", "clustering", "exclude= that is not a column name or list",
       lambda: kq.choose_features(individuals(), exclude=3), ParameterError, "exclude="),
     C("profile-lexicon", "clustering", "persona words that are not four strings",

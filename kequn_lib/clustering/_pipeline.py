@@ -25,6 +25,7 @@ from .._validation import (
     check_int,
     check_option,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -72,7 +73,7 @@ class _DefaultColumns:
         return (self.kind, self.exclude, getattr(self, "target", ()))
 
     def __call__(self, X: pd.DataFrame) -> list[str]:
-        return _auto_columns(X, exclude=self.exclude, target=getattr(self, "target", ()),
+        return _auto_columns(X, exclude=self.exclude, target_col=getattr(self, "target", ()),
                              owner="segment_pipeline", log_choice=False)[self.kind]
 
     def __repr__(self) -> str:
@@ -387,6 +388,7 @@ def _make_model(algorithm: str, n_clusters: int, seed: int | None, params: dict)
     return cls(**kwargs)
 
 
+@renamed_keywords(target="target_col")
 def segment_pipeline(
     *,
     numeric: Sequence[str] | None = None,
@@ -396,7 +398,7 @@ def segment_pipeline(
     n_clusters: int = 6,
     random_state: _RandomState = 0,
     exclude: Sequence[str] | str | None = None,
-    target: Sequence[str] | str | None = None,
+    target_col: Sequence[str] | str | None = None,
     **params: Any,
 ) -> SegmentPipeline:
     """Build a customer segmentation as a scikit-learn Pipeline (prepare, then cluster).
@@ -424,9 +426,10 @@ def segment_pipeline(
         Seed of the estimator; the same seed gives identical labels.
     exclude : str or list of str, optional
         Columns the automatic choice must also leave out (only without column lists).
-    target : str or list of str, optional
+    target_col : str or list of str, optional
         The outcome under study (e.g. ``"subscribed_term_deposit"``); never a feature (only
-        without column lists; named columns are used exactly as given).
+        without column lists; named columns are used exactly as given). Formerly
+        ``target=``, still accepted with a ``FutureWarning``.
     **params
         Extra parameters of the estimator, e.g. ``n_init=1`` or ``min_cluster_size=200``.
 
@@ -458,11 +461,13 @@ def segment_pipeline(
     columns (``aum``, ``deposit_balance``, ``wealth_balance``, ``loan_balance``,
     ``fx_volume_12m``, ``fee_income_12m``) as money; other number and boolean columns as
     numeric; category and text columns with at most 30 levels as categorical. Ids (named like an
-    id or unique per row), labels (two-valued outcome columns, ``target=``), campaign contact
-    and outcome columns, ``true_*`` ground truth, ``bank`` (an institution, not a customer
-    trait), ``exclude=`` and constant columns are left out. The columns used are logged (INFO)
-    and given by ``pipe.named_steps["prepare"].get_feature_names_out()``. If any list is given,
-    the omitted lists are empty: the pipeline uses exactly the columns named.
+    id or unique per row), labels (two-valued outcome columns, ``target_col=``), campaign
+    contact and outcome columns, ``true_*`` ground truth, ``bank`` (an institution, not a
+    customer trait), ``exclude=``, constant columns and exact copies of a column kept before
+    them (the UCI tables' ``deposit_balance`` and ``credit_limit`` copy ``aum``) are left out.
+    The columns used are logged (INFO) and given by
+    ``pipe.named_steps["prepare"].get_feature_names_out()``. If any list is given, the omitted
+    lists are empty: the pipeline uses exactly the columns named.
 
     Missing values are imputed rather than refused, because corporate customers legitimately
     have no age or education; a column that is entirely missing or constant is refused when
@@ -490,12 +495,12 @@ def segment_pipeline(
              {"numeric": numeric, "categorical": categorical, "money": money}.items()}
     if all(v is None for v in lists.values()):
         excl = tuple(_columns_arg(exclude, "exclude") or [])
-        tgt = tuple(_columns_arg(target, "target") or [])
+        tgt = tuple(_columns_arg(target_col, "target_col") or [])
         cols = {k: _DefaultColumns(k, excl, tgt) for k in lists}
     else:
-        if exclude is not None or target is not None:
+        if exclude is not None or target_col is not None:
             msg = (
-                f"{owner}: exclude= and target= refine the automatic column choice, but column "
+                f"{owner}: exclude= and target_col= refine the automatic column choice, but column "
                 "lists were given and are used exactly. Leave the columns out of the lists, or "
                 "drop the lists to let the rule choose."
             )
