@@ -186,7 +186,7 @@ def quantile_tiers(
         values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
                                  nonnegative=True)
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
     try:
         qs = np.array([float(c) for c in cuts], dtype="float64")
