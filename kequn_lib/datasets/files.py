@@ -728,6 +728,14 @@ def _on_categories(s: pd.Series, fn: Any) -> Any:
     return tuple(spread(r) for r in res) if isinstance(res, tuple) else spread(res)
 
 
+def _used_categories(s: pd.Series) -> pd.Series:
+    """A categorical without the categories no row uses (counted, not sorted: O(n))."""
+    codes = s.cat.codes.to_numpy().astype(np.intp)
+    if np.bincount(codes + 1, minlength=len(s.cat.categories) + 1)[1:].all():
+        return s
+    return s.cat.remove_unused_categories()
+
+
 def _missing(s: pd.Series) -> pd.Series:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return _on_categories(s, _missing)
@@ -809,7 +817,7 @@ def _to_dates(s: pd.Series, ctx: dict[str, Any], col: str) -> tuple[pd.Series, p
 
     if isinstance(s.dtype, pd.CategoricalDtype):  # each distinct date parsed once
         try:
-            out = _on_categories(s.cat.remove_unused_categories(), parse)
+            out = _on_categories(_used_categories(s), parse)
         except SchemaError:  # the same error, worded with the file's rows
             out = parse(s.astype(object))
     else:
@@ -852,7 +860,7 @@ def _parse(
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.cat.remove_unused_categories()  # e.g. of a dropped total row
+            s = _used_categories(s)  # e.g. without those of a dropped total row
         if (col == "customer_id" and isinstance(s.dtype, pd.StringDtype)
                 and s.str.fullmatch(r"[1-9][0-9]{0,17}").fillna(False).all()):
             out[col] = s.astype("int64")  # the common case: plain integer ids
@@ -1108,7 +1116,8 @@ def read_customers(
         ids; a negative balance. The message names the file, the column and the rows (index and
         file line).
     ParameterError
-        Bad ``unit``, ``encoding`` or ``sheet`` on a non-Excel file.
+        Bad ``unit``, ``encoding`` or ``sheet`` on a non-Excel file; ``names=`` whose length
+        differs from the header row it replaces.
 
     See Also
     --------
