@@ -296,7 +296,8 @@ def value_labels() -> dict[tuple[str, str], str]:
 
     From the data dictionary (``data/README.md``, section "Values"), the tier presets
     (``tier_presets.csv``, ``name_zh``), :data:`~kequn_lib.PERSONAS`,
-    :data:`~kequn_lib.RFM_SEGMENTS` and :data:`~kequn_lib.VALUE_QUADRANTS`.
+    :data:`~kequn_lib.RFM_SEGMENTS`, :data:`~kequn_lib.VALUE_QUADRANTS` and the content
+    checklist (``kequn_lib.content.CHECKLIST_ZH``).
     """
     from ._resources import data_path
 
@@ -324,6 +325,10 @@ def value_labels() -> dict[tuple[str, str], str]:
         found.setdefault(("quadrant", str(en)), str(zh))
     for en, zh in zip(VALUE_QUADRANTS["action"], VALUE_QUADRANTS["action_zh"], strict=True):
         found.setdefault(("action", str(en)), str(zh))
+    from .content import CHECKLIST_ZH
+
+    for key, zh in CHECKLIST_ZH.items():
+        found.setdefault(key, zh)
     return found
 
 
