@@ -31,6 +31,13 @@ Modules:
 - ``plots``: ``use_theme()`` (CJK font) and the package's standard figures.
 - ``report``: execute the notebooks and render the HTML report (imported on first use).
 
+Results: scores and labels come back as Series aligned to the input, tables as DataFrames, and a
+result with more than one part (a table plus what was estimated with it: ``KSelection``,
+``Concentration``, ``QuantileTiers``, ``TakeUpFit``...) as a frozen dataclass. ``DataFrame.attrs``
+holds only metadata that describes the data and travels with it (``currency``, a public
+dataset's ``citation`` and ``licence``, the ``outcome`` column, ``time_unit_days`` of an RFM
+table), pandas' intended use of ``attrs``; no result is returned there.
+
 Importing the package has no side effects: no global options, no output, no network. It is
 also light: every public name is listed below with the module that defines it, and that module
 (with its heavy dependencies: matplotlib and seaborn for plots, pandera for the schema, DuckDB
@@ -70,7 +77,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "id_card_info",
     ),
     "currency": (
-        "quantile_tiers", "table_currency",
+        "QuantileTiers", "quantile_tiers", "table_currency",
     ),
     "rfm_analysis": (
         "RFM_SEGMENTS", "rfm", "rfm_scores", "rfm_segments",
@@ -108,8 +115,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ContentRules", "content_checklist", "content_needs",
     ),
     "health": (
-        "SilenceRule", "ValueScoring", "content_take_up", "group_health", "silent_groups",
-        "value_recognition", "weekly_group_activity",
+        "SilenceRule", "TakeUpFit", "ValueScoring", "content_take_up", "group_health",
+        "silent_groups", "value_recognition", "weekly_group_activity",
     ),
     "essay": (
         "essay_claims",

@@ -7,13 +7,19 @@ without it is taken to be in CNY, the package's default.
 
 The public AUM ladders (:func:`~kequn_lib.aum_tiers` presets) are bars in CNY. Applying them to
 balances in another currency is refused: convert with ``fx_rate=`` (CNY per unit of the table's
-currency) or tier by the data's own distribution with :func:`quantile_tiers`.
+currency) or tier by the data's own distribution with :func:`quantile_tiers`, which returns a
+:class:`QuantileTiers` (the tiers and the bars the data gave them).
+
+The currency code is frame *metadata*: it describes the money of the data and travels with the
+table in ``attrs``, pandas' intended use of ``attrs``. Results with more than one part (a table
+plus what was estimated with it) come back as frozen dataclasses instead, never in ``attrs``.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,7 +28,7 @@ import pandas as pd
 from ._validation import check_number, fmt_values, require_frame, require_numeric
 from .errors import ParameterError
 
-__all__ = ["quantile_tiers", "table_currency"]
+__all__ = ["QuantileTiers", "quantile_tiers", "table_currency"]
 
 BASE_CURRENCY = "CNY"
 _QUANTILE_LABELS = {"zh": "{lo}–{hi}分位", "en": "P{lo}–P{hi}"}
@@ -81,13 +87,43 @@ def _to_cny(data: Any, values: pd.Series, *, fx_rate: Any, cny_ladder: bool, pre
     return values
 
 
+@dataclass(frozen=True)
+class QuantileTiers:
+    """Tiers by percentile of the data's own AUM (result of :func:`quantile_tiers`).
+
+    Attributes
+    ----------
+    tiers : pandas.Series
+        Tier of each customer: ordered categorical named ``"tier"`` on the input's index,
+        lowest tier first.
+    bars : dict of str to float
+        Upper bar of each tier (``{tier: bar}``, lowest first) in the table's currency: the
+        empirical quantile of the values at the tier's cut; the last tier's bar is ``inf``.
+    cuts : tuple of float
+        The cumulative shares of customers at which the tiers end, as asked for.
+    currency : str or None
+        Currency of the bars: the input's ``attrs["currency"]`` (see :func:`table_currency`),
+        None when it declares none.
+    """
+
+    tiers: pd.Series
+    bars: dict[str, float]
+    cuts: tuple[float, ...]
+    currency: str | None
+
+    def __repr__(self) -> str:
+        bars = ", ".join(f"{name}: {bar:,.6g}" for name, bar in self.bars.items())
+        return (f"QuantileTiers(customers={len(self.tiers)}, cuts={self.cuts}, "
+                f"currency={self.currency!r}, bars={{{bars}}})")
+
+
 def quantile_tiers(
     data: pd.DataFrame | pd.Series,
     *,
     cuts: Sequence[float] = (0.5, 0.8, 0.95, 0.99),
     aum_col: str = "aum",
     labels: str | Sequence[str] = "en",
-) -> pd.Series:
+) -> QuantileTiers:
     """Tier customers by percentile of their own AUM distribution (any currency).
 
     Parameters
@@ -106,10 +142,11 @@ def quantile_tiers(
 
     Returns
     -------
-    pandas.Series
-        Ordered categorical named ``"tier"`` on the input's index, lowest tier first. ``.attrs``
-        holds ``bars`` (``{tier: upper bar}`` in the table's currency, the last tier unbounded),
-        ``cuts`` and ``currency`` (from the input's ``attrs``, if any).
+    QuantileTiers
+        A frozen dataclass: ``tiers`` (ordered categorical Series named ``"tier"`` on the
+        input's index, lowest tier first), ``bars`` (``{tier: upper bar}`` in the table's
+        currency, the last tier unbounded), ``cuts`` and ``currency`` (from the input's
+        ``attrs``, if any).
 
     Raises
     ------
@@ -130,19 +167,26 @@ def quantile_tiers(
     customers hold exactly the same amount (zero, typically), a tier can be larger than its
     nominal share and the next one smaller or empty.
 
+    Earlier versions returned the tiers as a Series with the bars, cuts and currency in its
+    ``attrs``; read them from the fields of the result instead (``result.tiers``,
+    ``result.bars``, not ``result.attrs["bars"]``).
+
     Examples
     --------
     >>> import pandas as pd, kequn_lib as kq
     >>> aum = pd.Series([0.0, 10, 20, 30, 40, 50, 60, 70, 80, 1000], name="aum")
-    >>> kq.quantile_tiers(aum, cuts=(0.5, 0.9)).value_counts(sort=False).tolist()
+    >>> q = kq.quantile_tiers(aum, cuts=(0.5, 0.9))
+    >>> q.tiers.value_counts(sort=False).tolist()
     [5, 4, 1]
+    >>> q.bars["P0–P50"], q.cuts
+    (45.0, (0.5, 0.9))
     """
     owner = "quantile_tiers"
     if isinstance(data, pd.Series):
         values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
                                  nonnegative=True)
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
     try:
         qs = np.array([float(c) for c in cuts], dtype="float64")
@@ -171,7 +215,9 @@ def quantile_tiers(
     bars = np.quantile(arr, qs) if arr.size else np.zeros(len(qs))
     codes = np.searchsorted(bars, arr, side="left")
     cat = pd.Categorical.from_codes(codes, categories=names, ordered=True)
-    out = pd.Series(cat, index=values.index, name="tier")
-    out.attrs.update({"bars": {n: float(b) for n, b in zip(names, [*bars, np.inf], strict=True)},
-                      "cuts": tuple(float(q) for q in qs), "currency": table_currency(data)})
-    return out
+    return QuantileTiers(
+        tiers=pd.Series(cat, index=values.index, name="tier"),
+        bars={n: float(b) for n, b in zip(names, [*bars, np.inf], strict=True)},
+        cuts=tuple(float(q) for q in qs),
+        currency=table_currency(data),
+    )

@@ -121,13 +121,14 @@ def _as_list(cols: Any, *, name: str, owner: str, allow_empty: bool = False) -> 
 
 
 def _feature_matrix(
-    data: pd.DataFrame, features: Any, money: Any, *, owner: str
+    data: pd.DataFrame, features: Any, money: Any, *, owner: str, exclude: Any = (),
+    target_col: Any = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Standardised feature matrix (money columns log1p first); z-score over all rows."""
     if features is None and money is None:  # the package's one feature rule, numbers only
         from .clustering._features import _auto_columns
 
-        picked = _auto_columns(data, owner=owner)
+        picked = _auto_columns(data, exclude=exclude, target_col=target_col, owner=owner)
         features = [c for c in picked["numeric"] if not data[c].isna().any()]
         money = [c for c in picked["money"] if not data[c].isna().any()]
     feats = _as_list(features, name="features", owner=owner, allow_empty=money is not None)
@@ -266,6 +267,8 @@ def dunbar_groups(
     by: Any,
     features: Sequence[str] | None = None,
     money: Sequence[str] | None = None,
+    exclude: Sequence[str] | str | None = None,
+    target_col: Sequence[str] | str | None = None,
     min_size: int = 50,
     max_size: int = 150,
     target_size: int | None = None,
@@ -291,6 +294,9 @@ def dunbar_groups(
     money : list of str, optional
         Non-negative money columns (CNY) added to the features after ``log1p``, so that a few
         very rich customers do not dominate the distances.
+    exclude, target_col : str or list of str, optional
+        Refine the default choice as in :func:`choose_features` (ignored when ``features`` or
+        ``money`` is given). A ``by`` column is never a feature.
     min_size, max_size : int, default=50, 150
         The size band. The defaults are the 50–150 members at which, by the source essay
         (article part 2), a group co-operates best.
@@ -309,8 +315,9 @@ def dunbar_groups(
         neighbouring numbers are neighbouring groups), ``group_size`` (int64) and ``status``
         (categorical: ``in_band``; ``small_segment`` for a segment below ``min_size`` kept whole;
         ``band_too_narrow`` when no split of the segment fits a band narrower than
-        ``max_size >= 2 * min_size - 1``). ``.attrs`` holds the parameters, the number of
-        groups and the small segments.
+        ``max_size >= 2 * min_size - 1``). The table says everything: the number of groups is
+        ``result["group"].nunique()``, the small segments are the ``segment`` values of rows
+        with status ``small_segment``.
 
     Raises
     ------
@@ -350,6 +357,9 @@ def dunbar_groups(
     groups of that size, and the author finds the same in online customer groups); it is a rule
     of thumb, not a law.
 
+    Earlier versions also put the size band, the number of groups and the small segments in the
+    result's ``attrs``; the band is the caller's arguments and the rest is in the table.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, kequn_lib as kq
@@ -359,11 +369,11 @@ def dunbar_groups(
     >>> g = kq.dunbar_groups(df, by="seg", features=["age"], money=["aum"])
     >>> g.groupby("group", observed=True).size().to_dict()
     {'a-1': 110, 'a-2': 110, 'a-3': 110, 'b-1': 40, 'c-1': 30}
-    >>> g.attrs["small_segments"]
+    >>> sorted(g.loc[g["status"] == "small_segment", "segment"].unique())
     ['b', 'c']
     """
     owner = "dunbar_groups"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     min_size = check_int(min_size, name="min_size", owner=owner, low=1)
     max_size = check_int(max_size, name="max_size", owner=owner, low=1)
     if min_size > max_size:
@@ -377,7 +387,12 @@ def dunbar_groups(
     target_size = check_int(target_size, name="target_size", owner=owner, low=min_size,
                             high=max_size)
     labels = _resolve_by(data, by, owner=owner)
-    X, _cols = _feature_matrix(data, features, money, owner=owner)
+    if isinstance(by, str) and features is None and money is None:
+        from .clustering._features import _names
+
+        exclude = {*_names(exclude, "exclude", owner), by}  # the segment label is no feature
+    X, _cols = _feature_matrix(data, features, money, owner=owner, exclude=exclude,
+                               target_col=target_col)
     rng = check_random_state(random_state, owner=owner)
 
     seg_codes, seg_uniques = pd.factorize(labels, sort=True)
@@ -427,14 +442,6 @@ def dunbar_groups(
     if isinstance(labels.dtype, pd.CategoricalDtype):
         out["segment"] = labels.to_numpy()
         out["segment"] = out["segment"].astype(labels.dtype)
-    small = [seg_uniques[i] for i in np.flatnonzero(seg_status == 1)]
-    out.attrs = {
-        "min_size": min_size,
-        "max_size": max_size,
-        "target_size": target_size,
-        "n_groups": len(names),
-        "small_segments": [v.item() if hasattr(v, "item") else v for v in small],
-    }
     log.info("%s: %d customers in %d segments -> %d groups", owner, len(data),
              len(seg_uniques), len(names))
     return out
@@ -511,7 +518,7 @@ def dunbar_dispersion(
     True
     """
     owner = "dunbar_dispersion"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if isinstance(groups, pd.DataFrame):
         require_columns(groups, ["group"], owner=owner)
         group_s = _resolve_by(data, groups["group"], owner=owner, name="groups")

@@ -12,18 +12,23 @@ per member and week, as made by :func:`~kequn_lib.make_group_activity` or export
 * :func:`weekly_group_activity`: one row per group and week (members, active members, messages);
 * :func:`group_health`: one row per group, the three feelings as measures, take-up and content;
 * :func:`silent_groups`: which groups' activity decays toward zero (:class:`SilenceRule`);
-* :func:`content_take_up`: take-up against content fit and forwarded share (a statsmodels GLM);
+* :func:`content_take_up`: take-up against content fit and forwarded share (a statsmodels GLM),
+  returned as a :class:`TakeUpFit`;
 * :func:`value_recognition`: professional value + resource value, scored by
   :class:`ValueScoring`.
 
 Thresholds and scores are assumptions (dataclass defaults a bank can replace), not sourced.
+
+The tables come back without ``attrs``: what a function derives from its arguments alone (the
+weeks a member must be active to belong, the silence windows) is stated in its docstring, and a
+result with more than one part (the GLM's terms and its dispersion) is a frozen dataclass.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +46,7 @@ from .errors import InputTypeError, ParameterError, SchemaError
 
 __all__ = [
     "SilenceRule",
+    "TakeUpFit",
     "ValueScoring",
     "content_take_up",
     "group_health",
@@ -168,7 +174,7 @@ def _read_log(
     need: Sequence[str] = (*_COUNTS, *_FLAGS),
     optional: Sequence[str] = (),
 ) -> _Log:
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [group_col, customer_col, week_col, *need], owner=owner)
     for col in (group_col, customer_col, week_col):
         bad = data[col].isna().to_numpy()
@@ -398,7 +404,10 @@ def group_health(
     products; it does not say how to measure them. Presence counts being seen (lurkers who
     only read are invisible in a message log); participation is the volume of member messages;
     belonging is repeat activity. These are kequn's choices, to be replaced where a bank
-    records more (reads, reactions, referrals).
+    records more (reads, reactions, referrals). The weeks a member needs to belong follow from
+    the arguments alone, ``max(2, ceil(regular_share * weeks))`` with ``weeks`` the column of
+    the result, so the table carries no ``attrs`` (earlier versions put that number and the
+    window in ``attrs``).
 
     Examples
     --------
@@ -470,7 +479,6 @@ def group_health(
             known = np.isfinite(fit)
             total = np.where(known, fit, 0.0).sum(axis=1)
             out["content_fit"] = total / known.sum(axis=1)
-    out.attrs = {"regular_weeks": need, "weeks": (log.weeks[0], log.weeks[-1]) if n_w else None}
     return out
 
 
@@ -587,7 +595,9 @@ def silent_groups(
     On the synthetic log (:func:`~kequn_lib.make_group_activity`, default assumptions, 12
     weeks) the rule finds the dying groups with precision and recall above 0.9 (tested over
     several seeds); on a bank's data the thresholds are a starting point to check against
-    groups the team knows.
+    groups the team knows. The windows are ``rule.early_weeks`` and ``rule.recent_weeks``, or
+    a quarter of the log's weeks (at least 2) when None; the table carries no ``attrs``
+    (earlier versions repeated the rule and the windows there).
 
     Examples
     --------
@@ -641,11 +651,44 @@ def silent_groups(
         },
         index=log.labels,
     )
-    out.attrs = {"rule": asdict(rule), "early_weeks": early, "recent_weeks": recent}
     return out
 
 
 # --- content and take-up -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TakeUpFit:
+    """Take-up of a group's products against its content (result of :func:`content_take_up`).
+
+    Attributes
+    ----------
+    terms : pandas.DataFrame
+        One row per term (``Intercept`` and each covariate), RangeIndex. Columns ``term``,
+        ``estimate`` (log-odds), ``std_error``, ``z``, ``p_value``, ``conf_low``,
+        ``conf_high`` (95%) and ``odds_ratio_10pts`` (``exp(0.1 * estimate)``; NaN for the
+        intercept).
+    n_groups : int
+        Groups the model was fitted on.
+    dispersion : float
+        The estimated dispersion (Pearson chi-squared / residual degrees of freedom): about 1
+        when groups differ by chance alone, above 1 when they differ beyond it; the standard
+        errors are scaled by its square root.
+    method : str
+        The model, in words.
+    """
+
+    terms: pd.DataFrame
+    n_groups: int
+    dispersion: float
+    method: str
+
+    def __repr__(self) -> str:
+        effects = ", ".join(
+            f"{t}: {o:.3g}" for t, o in zip(self.terms["term"], self.terms["odds_ratio_10pts"],
+                                            strict=True) if t != "Intercept")
+        return (f"TakeUpFit(n_groups={self.n_groups}, dispersion={self.dispersion:.3g}, "
+                f"odds_ratio_10pts={{{effects}}})")
 
 
 def content_take_up(
@@ -654,7 +697,7 @@ def content_take_up(
     covariates: Sequence[str] = ("content_fit", "forwarded_share"),
     successes_col: str = "take_ups",
     trials_col: str = "member_weeks",
-) -> pd.DataFrame:
+) -> TakeUpFit:
     """How take-up moves with content fit and the forwarded ("central kitchen") share.
 
     A binomial GLM with a logit link (statsmodels) of each group's take-ups out of its
@@ -672,12 +715,13 @@ def content_take_up(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per term (``Intercept`` and each covariate), RangeIndex. Columns ``term``,
-        ``estimate`` (log-odds), ``std_error``, ``z``, ``p_value``, ``conf_low``,
-        ``conf_high`` (95%), and ``odds_ratio_10pts`` (``exp(0.1 * estimate)``: the odds of
-        take-up multiply by this when the covariate rises by 0.1, e.g. ten points of content
-        fit; NaN for the intercept). ``.attrs``: ``n_groups``, ``dispersion``, ``method``.
+    TakeUpFit
+        A frozen dataclass: ``terms``, one row per term (``Intercept`` and each covariate),
+        RangeIndex, with columns ``term``, ``estimate`` (log-odds), ``std_error``, ``z``,
+        ``p_value``, ``conf_low``, ``conf_high`` (95%) and ``odds_ratio_10pts``
+        (``exp(0.1 * estimate)``: the odds of take-up multiply by this when the covariate rises
+        by 0.1, e.g. ten points of content fit; NaN for the intercept); ``n_groups``,
+        ``dispersion`` and ``method``.
 
     Raises
     ------
@@ -692,6 +736,9 @@ def content_take_up(
     (:class:`~kequn_lib.ActivityAssumptions`), so the fit shows that the method recovers them;
     on a bank's log, content quality may go with other differences between groups.
 
+    Earlier versions returned the terms table with ``n_groups``, ``dispersion`` and ``method``
+    in its ``attrs``; read ``result.terms`` and ``result.dispersion`` instead.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, kequn_lib as kq
@@ -699,15 +746,17 @@ def content_take_up(
     ...                        "customer_id": np.arange(6000)})
     >>> h = kq.group_health(kq.make_group_activity(roster, random_state=0))
     >>> fit = kq.content_take_up(h)
-    >>> fit["term"].tolist()
+    >>> fit.terms["term"].tolist()
     ['Intercept', 'content_fit', 'forwarded_share']
-    >>> bool(fit.set_index("term").loc["content_fit", "estimate"] > 0)
+    >>> bool(fit.terms.set_index("term").loc["content_fit", "estimate"] > 0)
     True
+    >>> fit.n_groups
+    60
     """
     import statsmodels.api as sm
 
     owner = "content_take_up"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)
@@ -746,7 +795,7 @@ def content_take_up(
     ci = np.asarray(res.conf_int(0.05))
     params = np.asarray(res.params)
     terms = ["Intercept", *covariates]
-    out = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "term": terms,
             "estimate": params,
@@ -758,9 +807,12 @@ def content_take_up(
             "odds_ratio_10pts": np.r_[np.nan, np.exp(0.1 * params[1:])],
         }
     )
-    out.attrs = {"n_groups": len(data), "dispersion": float(res.scale),
-                 "method": "binomial GLM, logit link, Pearson chi2 dispersion (statsmodels)"}
-    return out
+    return TakeUpFit(
+        terms=table,
+        n_groups=len(data),
+        dispersion=float(res.scale),
+        method="binomial GLM, logit link, Pearson chi2 dispersion (statsmodels)",
+    )
 
 
 # --- value recognition (价值认同) -----------------------------------------------------------------
@@ -837,7 +889,7 @@ def value_recognition(
     owner = "value_recognition"
     scoring = ValueScoring() if scoring is None else scoring
     _check_choice(scoring, name="scoring", owner=owner, kind=ValueScoring)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, ["content_fit", "forwarded_share", "events_held", "weeks"],
                     owner=owner)
     v = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy()
@@ -862,5 +914,4 @@ def value_recognition(
         },
         index=data.index,
     )
-    out.attrs = {"scoring": asdict(scoring)}
     return out

@@ -86,7 +86,9 @@ def calibration_holdout(
         * ``duration_holdout``: length of the holdout in ``time_unit`` (the same for everyone).
 
         ``attrs`` records ``time_unit_days``, ``freq``, ``calibration_end`` and
-        ``observation_end``.
+        ``observation_end``: frame metadata, the units and periods of these columns, which
+        travel with the table as :func:`rfm`'s ``time_unit_days`` does (the lifetime-value
+        functions read it), not a separate result.
 
     Raises
     ------
@@ -128,7 +130,7 @@ def calibration_holdout(
     2                      0.0    5.0                0.0              21.0
     """
     owner = "calibration_holdout"
-    require_frame(transactions, owner=owner)
+    transactions = require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
     unit_days, factor = _time_unit_factor(time_unit, freq, owner=owner)

@@ -241,7 +241,7 @@ def estimate_wallet(
     True
     """
     owner = "estimate_wallet"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if not isinstance(target_col, str):
         msg = f"{owner}: target_col must be a column name, got {target_col!r}."
         raise ParameterError(msg)
@@ -342,8 +342,12 @@ VALUE_QUADRANTS = pd.DataFrame(
         ],
     }
 )
-"""The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in each
-(``action``, and in Chinese ``action_zh``)."""
+_QUADRANTS_DOC = (
+    "The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in "
+    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level``, "
+    "``action`` and its Chinese wording ``action_zh``."
+)
+VALUE_QUADRANTS.__doc__ = _QUADRANTS_DOC  # the table's own doc, not pandas.DataFrame's
 
 _QUADRANT_ORDER = VALUE_QUADRANTS["quadrant"].tolist()
 _QUADRANT_ZH = dict(zip(VALUE_QUADRANTS["quadrant"], VALUE_QUADRANTS["quadrant_zh"], strict=True))
@@ -358,7 +362,7 @@ def _value_inputs(
     quantile: float,
     owner: str,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [contribution, potential], owner=owner)
     if len(data) == 0:
         msg = f"{owner}: the table is empty; pass at least one customer."
@@ -451,6 +455,7 @@ def value_matrix(
     ['develop', 'keep', 'grow', 'observe']
     """
     owner = "value_matrix"
+    data = require_frame(data, owner=owner)  # a pyarrow or polars table: pandas from here
     c, p, c_cut, p_cut = _value_inputs(
         data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )
@@ -513,6 +518,7 @@ def value_matrix_summary(
     3  observe            1              0.0
     """
     owner = "value_matrix_summary"
+    data = require_frame(data, owner=owner)  # a pyarrow or polars table: pandas from here
     c, p, c_cut, p_cut = _value_inputs(
         data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )

@@ -14,7 +14,7 @@ replace the defaults with its own time records.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -157,5 +157,4 @@ def service_reach(
     out["reach_ratio"] = out["customers_per_rm"] / one_reach
     if customers is not None:
         out["rms_needed"] = np.ceil(customers / out["customers_per_rm"]).astype("int64")
-    out.attrs = {"assumptions": asdict(a)}
     return out

@@ -175,7 +175,8 @@ def rfm(
         string such as ``"7D"``; ``None`` is one period of ``freq``. ``freq="D",
         time_unit=7`` counts purchase days and measures time in weeks of days/7, the
         convention of the BG/NBD literature (``freq="W"`` instead counts calendar weeks). The
-        result's ``attrs["time_unit_days"]`` records it.
+        result's ``attrs["time_unit_days"]`` records it (frame metadata, the unit of the
+        columns, read by the lifetime-value functions).
     monetary : {"repeat", "all"}, default="repeat"
         ``"repeat"``: ``monetary_value`` is the mean total of the repeat periods, the first
         excluded (the BG/NBD and Gamma-Gamma definition; one-time buyers get 0). ``"all"``:
@@ -305,7 +306,7 @@ def _rfm_summary(
                 meta=pd.Series(dtype="int64"))
             return pd.Timestamp(int(dates.min().compute())).date()
     else:
-        require_frame(transactions, owner=owner)
+        transactions = require_frame(transactions, owner=owner)
         require_columns(transactions, cols, owner=owner)
         ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col,
                                        owner=owner)
@@ -500,7 +501,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
     ['111', '223', '332']
     """
     owner = "rfm_scores"
-    require_frame(rfm, owner=owner)
+    rfm = require_frame(rfm, owner=owner)
     bins = check_int(bins, name="bins", owner=owner, low=2, high=10)
     cols = ["frequency", "recency", "T", "monetary_value"]
     require_columns(rfm, cols, owner=owner)
@@ -569,7 +570,7 @@ def rfm_segments(
     ['重要价值客户', '重要挽留客户']
     """
     owner = "rfm_segments"
-    require_frame(scores, owner=owner)
+    scores = require_frame(scores, owner=owner)
     bins = check_int(bins, name="bins", owner=owner, low=2, high=10)
     mapping = RFM_SEGMENTS if mapping is None else mapping
     patterns = [a + b + c for a in "HL" for b in "HL" for c in "HL"]

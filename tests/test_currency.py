@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -43,19 +45,34 @@ def test_cny_ladder_on_euros_is_refused_with_the_two_ways_out():
 def test_quantile_tiers_follow_the_data_and_keep_ties_together():
     rng = np.random.default_rng(0)
     t = _eur(rng.lognormal(8, 1.5, 10_000))
-    q = kq.quantile_tiers(t)
+    result = kq.quantile_tiers(t)
+    q = result.tiers
     shares = q.value_counts(normalize=True, sort=False).to_numpy()
     np.testing.assert_allclose(shares, [0.5, 0.3, 0.15, 0.04, 0.01], atol=1e-3)
     assert q.cat.ordered and q.index.equals(t.index) and q.name == "tier"
-    assert q.attrs["currency"] == "EUR" and next(iter(q.attrs["bars"])) == "P0–P50"
-    bars = list(q.attrs["bars"].values())
+    assert result.currency == "EUR" and next(iter(result.bars)) == "P0–P50"
+    assert result.cuts == (0.5, 0.8, 0.95, 0.99) and q.attrs == {}
+    bars = list(result.bars.values())
     assert bars == sorted(bars) and np.isinf(bars[-1])
+    # every customer sits at or below the bar of their tier, and above the bar of the one before
+    upper = q.map(result.bars).astype(float)
+    assert (t["aum"] <= upper).all()
     # scaling the currency does not move anyone
-    assert kq.quantile_tiers(t.assign(aum=t["aum"] * 7.9)).equals(q)
+    assert kq.quantile_tiers(t.assign(aum=t["aum"] * 7.9)).tiers.equals(q)
     zeros = pd.Series([0.0] * 6 + [1.0, 2.0, 3.0, 4.0])
     zq = kq.quantile_tiers(zeros, cuts=(0.5,), labels=["low", "high"])
-    assert zq.tolist() == ["low"] * 6 + ["high"] * 4
-    assert kq.quantile_tiers(zeros, cuts=(0.5,), labels="zh").cat.categories[0] == "0–50分位"
+    assert zq.tiers.tolist() == ["low"] * 6 + ["high"] * 4 and zq.currency is None
+    zh = kq.quantile_tiers(zeros, cuts=(0.5,), labels="zh")
+    assert zh.tiers.cat.categories[0] == "0–50分位"
+
+
+def test_quantile_tiers_result_is_a_frozen_dataclass():
+    result = kq.quantile_tiers(pd.Series([1.0, 2.0, 3.0, 4.0]), cuts=(0.5,))
+    assert isinstance(result, kq.QuantileTiers)
+    assert [f.name for f in dataclasses.fields(result)] == ["tiers", "bars", "cuts", "currency"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.bars = {}
+    assert "QuantileTiers(customers=4, cuts=(0.5,)" in repr(result)
 
 
 @pytest.mark.parametrize("cuts", [(0.5, 0.5), (0.0, 0.5), (0.5, 1.0), (), ("a",)])

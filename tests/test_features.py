@@ -50,12 +50,72 @@ def test_ids_labels_and_truth_are_never_features(churners):
 
 
 def test_target_and_exclude_remove_more(churners):
-    chosen = kq.choose_features(churners, target="Gender", exclude=["Credit_Limit"])
-    assert chosen.loc["Gender", "reason"] == "label (target=)"
+    chosen = kq.choose_features(churners, target_col="Gender", exclude=["Credit_Limit"])
+    assert chosen.loc["Gender", "reason"] == "label (target_col=)"
     assert chosen.loc["Credit_Limit", "reason"] == "excluded (exclude=)"
     assert chosen.index[chosen["use"]].tolist() == ["Customer_Age", "Total_Trans_Ct"]
     with pytest.raises(kq.ParameterError, match="exclude="):
         kq.choose_features(churners, exclude=3)
+
+
+def test_old_target_keyword_still_works_with_a_future_warning(churners):
+    new = kq.choose_features(churners, target_col="Gender")
+    with pytest.warns(FutureWarning, match="use target_col= instead"):
+        old = kq.choose_features(churners, target="Gender")
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(FutureWarning, match="use target_col= instead"):
+        pipe = kq.segment_pipeline(n_clusters=2, target="Gender")
+    assert pipe.fit(churners).named_steps["prepare"].get_feature_names_out().tolist() == [
+        "numeric__Customer_Age", "numeric__Credit_Limit", "numeric__Total_Trans_Ct"]
+    with pytest.warns(FutureWarning, match="use target_col= instead"):
+        prof = kq.profile_segments(churners, [0, 1] * 200, target="Customer_Age")
+    assert "z_Customer_Age" not in prof.columns
+    with pytest.raises(kq.ParameterError, match="pass only target_col="):
+        kq.segment_customers(churners, target="Gender", target_col="Gender")
+
+
+def test_exact_copies_are_left_out_naming_the_column_they_copy(caplog):
+    rng = np.random.default_rng(1)
+    aum = rng.lognormal(9, 1, 120)
+    data = pd.DataFrame({"aum": aum, "age": rng.integers(20, 80, 120),
+                         "deposit_balance": aum.copy(), "credit_limit": aum.copy(),
+                         "age_again": None, "region": rng.choice(["n", "s"], 120)})
+    data["age_again"] = data["age"].astype("float64")  # same values, another dtype
+    data["region_text"] = data["region"].astype("category")
+    chosen = kq.choose_features(data)
+    assert chosen.index[chosen["use"]].tolist() == ["aum", "age", "region"]
+    assert chosen.loc["deposit_balance", "reason"] == "copy of 'aum'"
+    assert chosen.loc["credit_limit", "reason"] == "copy of 'aum'"
+    assert chosen.loc["age_again", "reason"] == "copy of 'age'"
+    assert chosen.loc["region_text", "reason"] == "copy of 'region'"
+    # a copy of an excluded column is not a copy of a kept one: it stays
+    chosen = kq.choose_features(data, exclude="aum")
+    assert chosen.loc["deposit_balance", "use"]
+    assert chosen.loc["credit_limit", "reason"] == "copy of 'deposit_balance'"
+    # one value apart is not a copy
+    near = data.assign(credit_limit=np.r_[aum[:-1], aum[-1] + 1])
+    assert kq.choose_features(near).loc["credit_limit", "use"]
+    # the three automatic choices follow the rule, and say so
+    with caplog.at_level(logging.INFO, logger="kequn_lib"):
+        pipe = kq.segment_pipeline(n_clusters=2).fit(data)
+        labels = pipe.predict(data)
+        prof = kq.profile_segments(data, labels)
+        groups = kq.dunbar_groups(data.assign(seg=labels), by="seg")
+    names = pipe.named_steps["prepare"].get_feature_names_out().tolist()
+    assert names == ["money__aum", "numeric__age", "categorical__region_n",
+                     "categorical__region_s"]
+    assert [c for c in prof.columns if c.startswith("z_")] == ["z_aum", "z_age"]
+    assert len(groups) == len(data)
+    assert "deposit_balance (copy of 'aum')" in caplog.text
+
+
+def test_dunbar_groups_never_take_the_segment_column_as_a_feature(caplog):
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"age": rng.integers(20, 80, 200), "seg": np.repeat([0, 1], 100)})
+    with caplog.at_level(logging.INFO, logger="kequn_lib"):
+        kq.dunbar_groups(data, by="seg")
+    chosen = [r.getMessage() for r in caplog.records if "features chosen" in r.getMessage()]
+    assert chosen and "'seg'" not in chosen[0] and "'age'" in chosen[0]
 
 
 def test_pipeline_uses_the_rule_logs_it_and_names_its_features(churners, caplog):
@@ -68,7 +128,7 @@ def test_pipeline_uses_the_rule_logs_it_and_names_its_features(churners, caplog)
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "Customer_Age" in logged and "features used" in logged
     assert "CLIENTNUM" not in logged.split("features used")[1]
-    with pytest.raises(kq.ParameterError, match="exclude= and target="):
+    with pytest.raises(kq.ParameterError, match="exclude= and target_col="):
         kq.segment_pipeline(numeric=["Customer_Age"], exclude=["Gender"])
 
 

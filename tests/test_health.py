@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import matplotlib
 
@@ -183,7 +184,7 @@ def test_silent_rule_fields_and_reasons():
     assert s.loc["steady", "trend"] == pytest.approx(0.0)
     assert s.loc["fading", "weekly_change"] < -0.2
     assert np.isnan(s.loc["mute", "activity_ratio"])
-    assert s.attrs["early_weeks"] == 3 and s.attrs["recent_weeks"] == 3
+    assert s.attrs == {}  # the windows (a quarter of 12 weeks: 3 and 3) follow from the rule
     # a stricter rule stops flagging the fading group
     strict = kq.silent_groups(log, rule=kq.SilenceRule(max_ratio=0.01))
     assert not strict.loc["fading", "silent"]
@@ -232,7 +233,7 @@ def test_group_health_by_hand():
     assert b["participation"] == pytest.approx(3 / 8)
     # belonging: active in >= max(2, ceil(0.25 * 4)) = 2 distinct weeks: member 1 (weeks 1-3)
     assert a["belonging"] == pytest.approx(1 / 3) and b["belonging"] == 0.0
-    assert h.attrs["regular_weeks"] == 2
+    assert h.attrs == {}  # the belonging threshold follows from regular_share and weeks
     # attendance per member per event held: a held 1 event (week 2), 2 members came
     assert a["attendance"] == pytest.approx(2 / 3) and b["attendance"] == 0.0
     assert a["take_ups"] == 1 and b["take_ups"] == 1
@@ -340,17 +341,18 @@ def test_content_take_up_recovers_a_known_binomial_model():
                      index=pd.Index([f"g{i}" for i in range(n)], name="group_id"))
     p = 1 / (1 + np.exp(-(-5 + 2.0 * h["content_fit"] - 1.5 * h["forwarded_share"])))
     h["take_ups"] = rng.binomial(h["member_weeks"], p)
-    fit = kq.content_take_up(h).set_index("term")
+    result = kq.content_take_up(h)
+    fit = result.terms.set_index("term")
     assert list(fit.index) == ["Intercept", "content_fit", "forwarded_share"]
     for term, true in (("Intercept", -5), ("content_fit", 2.0), ("forwarded_share", -1.5)):
         assert fit.loc[term, "conf_low"] < true < fit.loc[term, "conf_high"], term
     # the dispersion of a true binomial is about 1 and the errors match a plain binomial GLM
-    assert 0.7 < kq.content_take_up(h).attrs["dispersion"] < 1.3
+    assert 0.7 < result.dispersion < 1.3 and result.n_groups == len(h)
     plain = sm.GLM(np.column_stack([h["take_ups"], h["member_weeks"] - h["take_ups"]]),
                    sm.add_constant(h[["content_fit", "forwarded_share"]].to_numpy()),
                    family=sm.families.Binomial()).fit()
     ratio = fit["std_error"].to_numpy() / np.asarray(plain.bse)
-    assert np.allclose(ratio, np.sqrt(kq.content_take_up(h).attrs["dispersion"]), rtol=1e-6)
+    assert np.allclose(ratio, np.sqrt(result.dispersion), rtol=1e-6)
     assert fit.loc["content_fit", "odds_ratio_10pts"] == pytest.approx(
         np.exp(0.1 * fit.loc["content_fit", "estimate"]))
     assert np.isnan(fit.loc["Intercept", "odds_ratio_10pts"])
@@ -358,10 +360,23 @@ def test_content_take_up_recovers_a_known_binomial_model():
 
 def test_content_take_up_on_the_synthetic_log():
     h = kq.group_health(kq.make_group_activity(_roster(300, seed=2), random_state=2))
-    fit = kq.content_take_up(h).set_index("term")
+    fit = kq.content_take_up(h).terms.set_index("term")
     assert fit.loc["content_fit", "conf_low"] > 0
     assert fit.loc["forwarded_share", "conf_high"] < 0
     assert fit.loc["content_fit", "p_value"] < 0.01
+
+
+def test_content_take_up_result_is_a_frozen_dataclass():
+    h = kq.group_health(kq.make_group_activity(_roster(60, seed=3), random_state=3))
+    result = kq.content_take_up(h, covariates=["content_fit"])
+    assert isinstance(result, kq.TakeUpFit)
+    assert [f.name for f in dataclasses.fields(result)] == [
+        "terms", "n_groups", "dispersion", "method"]
+    assert result.terms["term"].tolist() == ["Intercept", "content_fit"]
+    assert result.terms.attrs == {} and result.n_groups == 60 and result.dispersion > 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.dispersion = 1.0
+    assert repr(result).startswith("TakeUpFit(n_groups=60, dispersion=")
 
 
 @pytest.mark.parametrize(

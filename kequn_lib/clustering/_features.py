@@ -6,14 +6,17 @@ describes *who the customer is or how they behave* only if it is none of these:
 
 * an **id** (named like ``id``/``no``/``num``/``number``, 号, 编号, 证件, or unique per row);
 * a **label**: a two-valued column named like flag/target/label/churn/attrition/default/
-  subscribed/outcome, or the column passed as ``target=``;
+  subscribed/outcome, or the column passed as ``target_col=``;
 * a **campaign outcome or contact** record (UCI Bank Marketing's ``campaign``, ``pdays``,
   ``previous``, ``poutcome``, ``contact``, ``duration``, ``day``/``month`` of the call, the
   economic context at the call, and what the loaders make of them): facts about the bank's
   calls, known only during or after a campaign;
 * ground truth of synthetic data (``true_*``), the ``bank`` a customer belongs to, a constant,
   or a category with more than 30 levels;
-* a column named in ``exclude=``.
+* a column named in ``exclude=``;
+* an exact **copy** of a column kept before it (in the UCI Bank Marketing table
+  ``deposit_balance`` equals ``aum``; in the credit-card table ``credit_limit`` equals ``aum``):
+  the first is kept, the copy is left out with the reason ``"copy of 'aum'"``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import fmt_values, require_frame
+from .._validation import fmt_values, renamed_keywords, require_frame
 from ..errors import ParameterError
 from ..schema import MONEY_COLUMNS
 
@@ -111,7 +114,7 @@ def _reason(name: Any, s: pd.Series, *, exclude: set, target: set) -> str | None
     snake = _snake(name)
     tokens = set(snake.split("_"))
     if name in target:
-        return "label (target=)"
+        return "label (target_col=)"
     if name in exclude:
         return "excluded (exclude=)"
     if snake.startswith("true_"):
@@ -138,6 +141,19 @@ def _reason(name: Any, s: pd.Series, *, exclude: set, target: set) -> str | None
     return None
 
 
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """True when ``a`` and ``b`` hold the same values row by row (NaN equal to NaN)."""
+    if _is_numberlike(a) and _is_numberlike(b):
+        x = a.to_numpy(dtype="float64", na_value=np.nan)
+        y = b.to_numpy(dtype="float64", na_value=np.nan)
+        return bool(np.array_equal(x[:1000], y[:1000], equal_nan=True)
+                    and np.array_equal(x, y, equal_nan=True))
+    if _is_numberlike(a) or _is_numberlike(b):
+        return False
+    x, y = a.astype(object), b.astype(object)
+    return bool(x.iloc[:1000].equals(y.iloc[:1000]) and x.equals(y))
+
+
 def _names(value: Any, name: str, owner: str) -> set:
     if value is None:
         return set()
@@ -150,11 +166,12 @@ def _names(value: Any, name: str, owner: str) -> set:
         raise ParameterError(msg) from None
 
 
+@renamed_keywords(target="target_col")
 def choose_features(
     data: pd.DataFrame,
     *,
     exclude: Iterable[str] | str | None = None,
-    target: Iterable[str] | str | None = None,
+    target_col: Iterable[str] | str | None = None,
 ) -> pd.DataFrame:
     """Say which columns describe customers, and why each other column is left out.
 
@@ -167,9 +184,10 @@ def choose_features(
         A customer table.
     exclude : str or list of str, optional
         More columns to leave out.
-    target : str or list of str, optional
+    target_col : str or list of str, optional
         The outcome being studied (e.g. ``"subscribed_term_deposit"``): always left out, even
-        when its name does not look like a label.
+        when its name does not look like a label. (Formerly ``target=``, still accepted with a
+        ``FutureWarning``.)
 
     Returns
     -------
@@ -183,11 +201,11 @@ def choose_features(
     InputTypeError
         If ``data`` is not a DataFrame.
     ParameterError
-        If ``exclude`` or ``target`` is not a column name or a list of them.
+        If ``exclude`` or ``target_col`` is not a column name or a list of them.
 
     Notes
     -----
-    Left out, in this order of precedence: ``target=``; ``exclude=``; ``true_*`` ground truth;
+    Left out, in this order of precedence: ``target_col=``; ``exclude=``; ``true_*`` ground truth;
     ``bank``; ids (a name with the token ``id``, ending in ``no``/``num``/``number``/``nr``/
     ``key``, a run-together name such as ``CLIENTNUM``, or a Chinese name with 号, 编号, 编码,
     证件 or 身份证); campaign contact and outcome columns (``campaign``, ``pdays``,
@@ -197,8 +215,10 @@ def choose_features(
     two-valued columns named like an outcome (flag, target, label, churn, attrition, default,
     subscribed, outcome, response, converted, exited, y), except ``has_*`` traits such as
     ``has_credit_default``; integer or text columns unique per row (from 50 rows, 10 for text);
-    constants; dates; categories with more than 30 levels. Money columns are the data
-    dictionary's (``aum``, balances, volumes, fees).
+    constants; dates; categories with more than 30 levels; last, exact copies of a column
+    already kept (same value in every row; the first in table order is kept, and the reason
+    names it, e.g. ``"copy of 'aum'"``). Money columns are the data dictionary's (``aum``,
+    balances, card balances and limits, volumes, fees).
 
     Examples
     --------
@@ -210,18 +230,27 @@ def choose_features(
     ['aum', 'age']
     >>> chosen.loc["Attrition_Flag", "reason"]
     'label (two values, named like an outcome)'
+    >>> copied = kq.choose_features(data.assign(deposit_balance=data["aum"]))
+    >>> copied.loc["deposit_balance", "reason"]
+    "copy of 'aum'"
     """
     owner = "choose_features"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     excl = _names(exclude, "exclude", owner)
-    tgt = _names(target, "target", owner)
+    tgt = _names(target_col, "target_col", owner)
     rows = []
+    kept: list[Any] = []
     for col in data.columns:
         s = data[col]
         if isinstance(s, pd.DataFrame):  # repeated column name: leave both copies out
             rows.append((col, False, "", "duplicate column name"))
             continue
         why = _reason(col, s, exclude=excl, target=tgt)
+        if why is None:
+            first = next((k for k in kept if _same_values(data[k], s)), None)
+            why = None if first is None else f"copy of {first!r}"
+            if first is None:
+                kept.append(col)
         if why is not None:
             rows.append((col, False, "", why))
         elif _is_numberlike(s):
@@ -234,12 +263,13 @@ def choose_features(
 
 
 def _auto_columns(
-    data: pd.DataFrame, *, exclude: Any = (), target: Any = None, owner: str,
+    data: pd.DataFrame, *, exclude: Any = (), target_col: Any = None, owner: str,
     log_choice: bool = True,
 ) -> dict[str, list[str]]:
     """``{"money": [...], "numeric": [...], "categorical": [...]}`` by :func:`choose_features`;
-    the choice and what was left out are logged at INFO level."""
-    table = choose_features(data, exclude=exclude, target=target)
+    the choice and what was left out (copies named with the column they copy) are logged at
+    INFO level."""
+    table = choose_features(data, exclude=exclude, target_col=target_col)
     used = table[table["use"]]
     picked = {k: [c for c, kind in used["kind"].items() if kind == k]
               for k in ("money", "numeric", "categorical")}

@@ -25,6 +25,7 @@ from .._validation import (
     check_int,
     check_option,
     fmt_values,
+    renamed_keywords,
     require_columns,
     require_frame,
     require_numeric,
@@ -72,7 +73,7 @@ class _DefaultColumns:
         return (self.kind, self.exclude, getattr(self, "target", ()))
 
     def __call__(self, X: pd.DataFrame) -> list[str]:
-        return _auto_columns(X, exclude=self.exclude, target=getattr(self, "target", ()),
+        return _auto_columns(X, exclude=self.exclude, target_col=getattr(self, "target", ()),
                              owner="segment_pipeline", log_choice=False)[self.kind]
 
     def __repr__(self) -> str:
@@ -106,9 +107,9 @@ class SegmentPreparer(ColumnTransformer):
     Default (callable) selections skip constant columns instead of failing.
     """
 
-    def _check_table(self, X: Any, *, fitting: bool) -> None:
+    def _check_table(self, X: Any, *, fitting: bool) -> pd.DataFrame:
         owner = "segment_pipeline (prepare step)"
-        require_frame(X, owner=owner)
+        X = require_frame(X, owner=owner)
         if len(X) == 0:
             msg = (f"{owner}: the table has no rows, so there is nothing to "
                    f"{'fit' if fitting else 'label'}. Pass at least one customer.")
@@ -144,6 +145,7 @@ class SegmentPreparer(ColumnTransformer):
                         "cannot separate segments. Drop it from the column lists."
                     )
                     raise SchemaError(msg, column=col)
+        return X
 
     @staticmethod
     def _named(entries: Any) -> list[tuple[str, Any]]:
@@ -154,7 +156,7 @@ class SegmentPreparer(ColumnTransformer):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **params: Any) -> np.ndarray:
-        self._check_table(X, fitting=True)
+        X = self._check_table(X, fitting=True)
         out = super().fit_transform(X, y, **params)
         if log.isEnabledFor(logging.INFO):
             chosen = {name: list(cols) for name, _t, cols in self.transformers_
@@ -170,7 +172,7 @@ class SegmentPreparer(ColumnTransformer):
         return out
 
     def transform(self, X: Any, **params: Any) -> np.ndarray:
-        self._check_table(X, fitting=False)
+        X = self._check_table(X, fitting=False)
         return super().transform(X, **params)
 
 
@@ -226,9 +228,9 @@ class SegmentPipeline(Pipeline):
     integer Series named ``"segment"`` aligned to the input index.
     """
 
-    def _check_fit_input(self, X: Any) -> None:
+    def _check_fit_input(self, X: Any) -> pd.DataFrame:
         owner = "segment_pipeline"
-        require_frame(X, owner=owner)
+        X = require_frame(X, owner=owner)
         n = len(X)
         if n < 2:
             msg = (
@@ -238,7 +240,7 @@ class SegmentPipeline(Pipeline):
             raise SchemaError(msg)
         model = self._final_estimator
         if model == "passthrough" or model is None:
-            return
+            return X
         kp = _k_param(model)
         if kp is not None:
             k = model.get_params(deep=False)[kp]
@@ -261,6 +263,7 @@ class SegmentPipeline(Pipeline):
                 f"{n} rows. Pass a smaller min_cluster_size=."
             )
             raise ParameterError(msg)
+        return X
 
     def _after_fit(self) -> None:
         model = self._final_estimator
@@ -271,7 +274,23 @@ class SegmentPipeline(Pipeline):
             )
 
     def fit(self, X: Any, y: Any = None, **params: Any) -> SegmentPipeline:
-        self._check_fit_input(X)
+        """Check the table, then prepare the features and fit the clustering model.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The customer table, one row per customer.
+        y : None
+            Ignored; present for the scikit-learn contract.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.fit` (``step__param`` fit parameters).
+
+        Returns
+        -------
+        SegmentPipeline
+            The fitted pipeline itself.
+        """
+        X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             super().fit(X, y, **params)
@@ -280,7 +299,23 @@ class SegmentPipeline(Pipeline):
 
     @available_if(_final_has("fit_predict"))
     def fit_predict(self, X: Any, y: Any = None, **params: Any) -> pd.Series:
-        self._check_fit_input(X)
+        """Fit the pipeline on ``X`` and return each customer's segment.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The customer table, one row per customer.
+        y : None
+            Ignored; present for the scikit-learn contract.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.fit_predict`.
+
+        Returns
+        -------
+        pandas.Series
+            ``segment`` (int64) on the index of ``X``.
+        """
+        X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             labels = super().fit_predict(X, y, **params)
@@ -289,7 +324,21 @@ class SegmentPipeline(Pipeline):
 
     @available_if(_final_has("predict"))
     def predict(self, X: Any, **params: Any) -> pd.Series:
-        require_frame(X, owner="segment_pipeline.predict")
+        """The segment of each customer of ``X`` under the fitted pipeline.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            A customer table with the columns the pipeline was fitted on.
+        **params
+            Passed to :meth:`sklearn.pipeline.Pipeline.predict`.
+
+        Returns
+        -------
+        pandas.Series
+            ``segment`` (int64) on the index of ``X``.
+        """
+        X = require_frame(X, owner="segment_pipeline.predict")
         labels = super().predict(X, **params)
         return pd.Series(np.asarray(labels, dtype="int64"), index=X.index, name="segment")
 
@@ -339,6 +388,7 @@ def _make_model(algorithm: str, n_clusters: int, seed: int | None, params: dict)
     return cls(**kwargs)
 
 
+@renamed_keywords(target="target_col")
 def segment_pipeline(
     *,
     numeric: Sequence[str] | None = None,
@@ -348,7 +398,7 @@ def segment_pipeline(
     n_clusters: int = 6,
     random_state: _RandomState = 0,
     exclude: Sequence[str] | str | None = None,
-    target: Sequence[str] | str | None = None,
+    target_col: Sequence[str] | str | None = None,
     **params: Any,
 ) -> SegmentPipeline:
     """Build a customer segmentation as a scikit-learn Pipeline (prepare, then cluster).
@@ -376,9 +426,10 @@ def segment_pipeline(
         Seed of the estimator; the same seed gives identical labels.
     exclude : str or list of str, optional
         Columns the automatic choice must also leave out (only without column lists).
-    target : str or list of str, optional
+    target_col : str or list of str, optional
         The outcome under study (e.g. ``"subscribed_term_deposit"``); never a feature (only
-        without column lists; named columns are used exactly as given).
+        without column lists; named columns are used exactly as given). Formerly
+        ``target=``, still accepted with a ``FutureWarning``.
     **params
         Extra parameters of the estimator, e.g. ``n_init=1`` or ``min_cluster_size=200``.
 
@@ -410,11 +461,13 @@ def segment_pipeline(
     columns (``aum``, ``deposit_balance``, ``wealth_balance``, ``loan_balance``,
     ``fx_volume_12m``, ``fee_income_12m``) as money; other number and boolean columns as
     numeric; category and text columns with at most 30 levels as categorical. Ids (named like an
-    id or unique per row), labels (two-valued outcome columns, ``target=``), campaign contact
-    and outcome columns, ``true_*`` ground truth, ``bank`` (an institution, not a customer
-    trait), ``exclude=`` and constant columns are left out. The columns used are logged (INFO)
-    and given by ``pipe.named_steps["prepare"].get_feature_names_out()``. If any list is given,
-    the omitted lists are empty: the pipeline uses exactly the columns named.
+    id or unique per row), labels (two-valued outcome columns, ``target_col=``), campaign
+    contact and outcome columns, ``true_*`` ground truth, ``bank`` (an institution, not a
+    customer trait), ``exclude=``, constant columns and exact copies of a column kept before
+    them (the UCI tables' ``deposit_balance`` and ``credit_limit`` copy ``aum``) are left out.
+    The columns used are logged (INFO) and given by
+    ``pipe.named_steps["prepare"].get_feature_names_out()``. If any list is given, the omitted
+    lists are empty: the pipeline uses exactly the columns named.
 
     Missing values are imputed rather than refused, because corporate customers legitimately
     have no age or education; a column that is entirely missing or constant is refused when
@@ -442,12 +495,12 @@ def segment_pipeline(
              {"numeric": numeric, "categorical": categorical, "money": money}.items()}
     if all(v is None for v in lists.values()):
         excl = tuple(_columns_arg(exclude, "exclude") or [])
-        tgt = tuple(_columns_arg(target, "target") or [])
+        tgt = tuple(_columns_arg(target_col, "target_col") or [])
         cols = {k: _DefaultColumns(k, excl, tgt) for k in lists}
     else:
-        if exclude is not None or target is not None:
+        if exclude is not None or target_col is not None:
             msg = (
-                f"{owner}: exclude= and target= refine the automatic column choice, but column "
+                f"{owner}: exclude= and target_col= refine the automatic column choice, but column "
                 "lists were given and are used exactly. Leave the columns out of the lists, or "
                 "drop the lists to let the rule choose."
             )
@@ -482,11 +535,12 @@ def _require_pipeline(pipeline: Any, owner: str) -> Pipeline:
     return pipeline
 
 
-def _check_rows(data: pd.DataFrame, owner: str) -> None:
-    require_frame(data, owner=owner)
+def _check_rows(data: pd.DataFrame, owner: str) -> pd.DataFrame:
+    data = require_frame(data, owner=owner)
     if len(data) < 2:
         msg = f"{owner}: need at least 2 rows to form segments, got {len(data)}."
         raise SchemaError(msg)
+    return data
 
 
 def _sample_index(n: int, size: int | None, rng: np.random.Generator) -> np.ndarray:

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from .._i18n import get_language
-from .._validation import fmt_values, require_columns, require_frame, require_numeric
+from .._validation import (
+    fmt_values,
+    renamed_keywords,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
 from ..errors import ParameterError, SchemaError
 from ._features import DEFAULT_MONEY, _auto_columns
 from ._pipeline import _columns_arg
@@ -143,13 +149,14 @@ def _unique_personas(z: pd.DataFrame, lexicon: dict[str, _Terms], max_terms: int
     return names.tolist()
 
 
+@renamed_keywords(target="target_col")
 def profile_segments(
     data: pd.DataFrame,
     labels: Any,
     *,
     features: Sequence[str] | None = None,
     exclude: Sequence[str] | str | None = None,
-    target: Sequence[str] | str | None = None,
+    target_col: Sequence[str] | str | None = None,
     lexicon: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
     """Describe each segment: size, share, medians, z-scores and a generated persona name.
@@ -165,8 +172,10 @@ def profile_segments(
         Number or boolean columns to profile. Default: the number and boolean columns that
         :func:`choose_features` keeps (no ids, labels, campaign outcome or contact columns,
         ``true_*`` ground truth), the same rule as :func:`segment_pipeline`.
-    exclude, target : str or list of str, optional
+    exclude, target_col : str or list of str, optional
         Refine the default choice as in :func:`choose_features` (ignored with ``features=``).
+        ``target_col`` was called ``target``; the old name still works, with a
+        ``FutureWarning``.
     lexicon : dict, optional
         Extra persona vocabulary, ``{column: (zh when high, en when high, zh when low, en when
         low)}`` (optionally with a family name first: columns of one family enter a name at most
@@ -216,7 +225,7 @@ def profile_segments(
     [2, 2]
     """
     owner = "profile_segments"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     words = _check_lexicon(lexicon, owner)
     if isinstance(labels, pd.Series):
         if not labels.index.equals(data.index):
@@ -244,7 +253,7 @@ def profile_segments(
                f"[{fmt_values(rows)}]. Label every customer.")
         raise SchemaError(msg, rows=list(rows))
     if features is None:
-        picked = _auto_columns(data, exclude=exclude, target=target, owner=owner)
+        picked = _auto_columns(data, exclude=exclude, target_col=target_col, owner=owner)
         features = [*picked["money"], *picked["numeric"]]
         if not features:
             msg = (f"{owner}: data has no number or boolean column to profile; pass features=. "

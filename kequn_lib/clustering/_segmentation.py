@@ -134,10 +134,10 @@ def segment_customers(
         Seed of the sample, the silhouette sample and the clustering.
     **pipeline_params
         Passed to :func:`segment_pipeline` (e.g. ``algorithm="minibatch_kmeans"``, column
-        lists, ``exclude=`` or ``target=``); ``n_clusters`` is chosen here and may not be
-        passed. Without column lists, a table that names its outcome in
-        ``data.attrs["outcome"]`` (the public UCI tables do) gets ``target=`` that column, so
-        the outcome is never a feature.
+        lists, ``exclude=`` or ``target_col=``, formerly ``target=``); ``n_clusters`` is
+        chosen here and may not be passed. Without column lists, a table that names its
+        outcome in ``data.attrs["outcome"]`` (the public UCI tables do) gets ``target_col=``
+        that column, so the outcome is never a feature.
 
     Returns
     -------
@@ -176,7 +176,7 @@ def segment_customers(
     True
     """
     owner = "segment_customers"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if "n_clusters" in pipeline_params:
         msg = (f"{owner}: n_clusters is chosen here from k_range; pass k_range=range(k, k + 1) "
                "to fix it, not n_clusters=.")
@@ -205,8 +205,9 @@ def segment_customers(
                    "Pass kind= one of those, or kind=None for every row.")
             raise SchemaError(msg, column=kind_col)
     outcome = data.attrs.get("outcome")
-    if outcome is not None and not any(k in pipeline_params for k in _COLUMN_LISTS):
-        pipeline_params.setdefault("target", outcome)  # the table's own outcome: never a feature
+    if outcome is not None and not any(k in pipeline_params for k in
+                                       (*_COLUMN_LISTS, "target", "target_col")):
+        pipeline_params["target_col"] = outcome  # the table's own outcome: never a feature
     pipe = segment_pipeline(random_state=seed, **pipeline_params)
     sample = rows.sample(n=min(len(rows), sample_size), random_state=seed)
     lo, hi = ks[0], min(ks[-1], len(sample) - 1)
