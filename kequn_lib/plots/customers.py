@@ -13,7 +13,7 @@ from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _page_points, _term, _zh_values
+from ._theme import _get_ax, _page_points, _term, _value_name, _zh_values
 
 __all__ = ["plot_aum_distribution", "plot_mix", "plot_take_up"]
 
@@ -106,6 +106,7 @@ def plot_take_up(
     ax = _get_ax(ax)
     table = data.groupby(by, observed=True)[flags].mean().T
     table.index = [(labels or {}).get(f, _term(f)) for f in table.index]
+    table.columns = [_value_name(c, by) for c in table.columns]
     kwargs.setdefault("annot_kws", {"fontsize": _page_points(ax)})
     sns.heatmap(table, annot=True, fmt=".0%", cmap=kwargs.pop("cmap", "Blues"), vmin=0, vmax=1,
                 cbar_kws={"label": _bi("share of customers", "客户占比", paren=False)}, ax=ax,
