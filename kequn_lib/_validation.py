@@ -379,7 +379,9 @@ def require_numeric(
     allow_nan: bool = False,
 ) -> pd.Series:
     """Return ``data[column]`` as float64 after checking it is numeric, finite and (optionally)
-    non-negative; raise :class:`SchemaError` naming the first offending rows otherwise."""
+    non-negative, and that its total stays finite (absolute values adding up to more than
+    float64 holds would make every sum, share and Gini inf or NaN); raise
+    :class:`SchemaError` naming the first offending rows otherwise."""
     require_columns(data, [column], owner=owner)
     s = data[column]
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
