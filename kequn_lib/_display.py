@@ -129,7 +129,7 @@ def _fixed(value: float, decimals: int, *, strip: bool = False) -> str:
 def _money(value: float, currency: str, digits: int | None) -> str:
     a = abs(value)
     if currency.upper() in ("CNY", "RMB", "元"):
-        for size, unit in ((1e8, "亿元"), (1e4, "万元")):
+        for size, unit in ((1e12, "万亿元"), (1e8, "亿元"), (1e4, "万元")):
             if a >= size:
                 x = value / size
                 d = digits if digits is not None else _decimals_for(x)
@@ -162,7 +162,7 @@ def fmt(
         ``"int"``: rounded, with thousands separators (12,345). ``"pct"``: a share from 0 to 1
         as a percentage (0.123 -> "12.3%"; shares below 1% keep two significant digits).
         ``"num"``: three significant digits, at least the integer part, with separators.
-        ``"money"``: CNY in 元, 万元 or 亿元 (three significant digits); another currency as
+        ``"money"``: CNY in 元, 万元, 亿元 or 万亿元 (three significant digits); another currency as
         "12,345 EUR", "1.2m EUR", "3.4bn EUR". ``"p"``: a p-value, three decimals, and
         "< 0.001" below 0.001 (never 0.000). ``"auto"``: "int" for whole numbers, "num"
         otherwise, "yes"/"no" for bools.
@@ -196,6 +196,8 @@ def fmt(
     ('0.0000123', '1,234,567')
     >>> kq.fmt(500_000, "money"), kq.fmt(1.234e9, "money"), kq.fmt(880, "money")
     ('50万元', '12.3亿元', '880元')
+    >>> kq.fmt(3.7e12, "money")
+    '3.7万亿元'
     >>> kq.fmt(1_234_567, "money", currency="EUR"), kq.fmt(float("nan"), "pct")
     ('1.2m EUR', '—')
     >>> kq.fmt(3.2e-12, "p"), kq.fmt(0.0421, "p")
