@@ -23,6 +23,10 @@ def test_build_log_names_no_machine_path_and_no_download_error(book):
     for bad in (str(REPO), *machine, "Traceback", "Errno",
                 "HTTPError", "ConnectionError", "Downloading", "WARNING | Kernel"):
         assert bad not in stderr, f"the build log shows {bad!r}"
+    sphinx = [ln for ln in stderr.splitlines() if ln.startswith("Sphinx:") or "WARNING:" in ln
+              or "ERROR:" in ln]
+    assert not sphinx, "Sphinx warns while rendering the book (fix the docstring or page):\n" + (
+        "\n".join(sphinx[:10]))
 
 
 @pytest.mark.slow
