@@ -299,9 +299,9 @@ CASES: list[Case] = [
     # schema
     C("schema-not-frame", "schema", "a dict instead of a DataFrame",
       lambda: kq.validate_customers({"customer_id": [1]}), kq.InputTypeError, "DataFrame"),
-    C("schema-missing-column", "schema", "customer table without 'aum'",
-      lambda: kq.validate_customers(customers().drop(columns="aum")),
-      SchemaError, "'aum'"),
+    C("schema-missing-column", "schema", "customer table without 'customer_id'",
+      lambda: kq.validate_customers(customers().drop(columns="customer_id")),
+      SchemaError, "'customer_id'"),
     C("schema-duplicate-id", "schema", "duplicate customer_id",
       lambda: kq.validate_customers(_with(customer_id=1)), SchemaError, "customer_id"),
     C("schema-negative-money", "schema", "negative AUM",
