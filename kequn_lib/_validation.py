@@ -288,22 +288,69 @@ def check_seed(random_state: Any, *, owner: str, name: str = "random_state") -> 
 
 
 def require_frame(data: Any, *, owner: str) -> pd.DataFrame:
-    """Raise a :class:`KequnError` (also a ``TypeError``) unless ``data`` is a DataFrame."""
-    if not isinstance(data, pd.DataFrame):
-        kind = type(data).__module__.split(".")[0]
-        if hasattr(data, "to_pandas") or hasattr(data, "__dataframe__"):
-            msg = (
-                f"{owner}: expected a pandas DataFrame, got a {kind} {type(data).__name__}. "
-                "Convert it first with data.to_pandas() (polars, pyarrow) or "
-                "pd.api.interchange.from_dataframe(data)."
-            )
-        else:
-            msg = (
-                f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
-                "Pass a table with one row per customer (or per event)."
-            )
+    """``data`` as a pandas DataFrame, or a :class:`KequnError` (also a ``TypeError``).
+
+    A DataFrame passes as it is. Other dataframes (a pyarrow Table or RecordBatch, a polars
+    DataFrame, anything narwhals knows or that speaks the Arrow stream or dataframe-interchange
+    protocol) are converted once, here, to pandas (a fresh ``RangeIndex``), so every entry point
+    that calls this accepts them and returns pandas. A lazy frame (polars ``LazyFrame``) is
+    refused with the call that makes it eager."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    converted = _foreign_frame(data, owner=owner)
+    if converted is not None:
+        return converted
+    kind = type(data).__module__.split(".")[0]
+    if hasattr(data, "to_pandas") or hasattr(data, "__dataframe__"):
+        msg = (
+            f"{owner}: expected a table (a pandas DataFrame; a pyarrow Table or a polars "
+            f"DataFrame is converted here), got a {kind} {type(data).__name__}, which is not one. "
+            "Pass the whole table, or convert it first with data.to_pandas()."
+        )
+    else:
+        msg = (
+            f"{owner}: expected a pandas DataFrame, got {type(data).__name__}. "
+            "Pass a table with one row per customer (or per event)."
+        )
+    raise InputTypeError(msg)
+
+
+def _foreign_frame(data: Any, *, owner: str) -> pd.DataFrame | None:
+    """A non-pandas dataframe converted to pandas; None when ``data`` is none."""
+    kind = type(data).__module__.split(".")[0]
+    name = type(data).__name__
+    if isinstance(data, pd.Series | np.ndarray | dict | list | tuple | str | bytes):
+        return None
+    if kind == "polars" and name == "LazyFrame":
+        msg = (f"{owner}: got a polars LazyFrame, which holds no rows yet. Pass "
+               "data.collect() (a polars DataFrame, converted to pandas here).")
         raise InputTypeError(msg)
-    return data
+    try:
+        if kind == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
+            return data.to_pandas()  # Table, RecordBatch
+        try:
+            import narwhals as nw
+        except ImportError:  # pragma: no cover - narwhals comes with the dependencies
+            nw = None
+        if nw is not None:
+            frame = nw.from_native(data, eager_only=True, pass_through=True)
+            if isinstance(frame, nw.DataFrame):
+                return frame.to_pandas()
+        if hasattr(data, "__arrow_c_stream__"):
+            import pyarrow as pa
+
+            return pa.table(data).to_pandas()
+        if hasattr(data, "__dataframe__"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return pd.api.interchange.from_dataframe(data)
+    except InputTypeError:
+        raise
+    except Exception as err:  # each library fails in its own way
+        msg = (f"{owner}: could not convert the {kind} {name} to a pandas DataFrame "
+               f"({type(err).__name__}: {err}). Convert it first with data.to_pandas().")
+        raise InputTypeError(msg) from err
+    return None
 
 
 def missing_columns_error(missing: Iterable[str], data: pd.DataFrame, *, owner: str) -> SchemaError:
@@ -335,7 +382,9 @@ def require_numeric(
     allow_nan: bool = False,
 ) -> pd.Series:
     """Return ``data[column]`` as float64 after checking it is numeric, finite and (optionally)
-    non-negative; raise :class:`SchemaError` naming the first offending rows otherwise."""
+    non-negative, and that its total stays finite (absolute values adding up to more than
+    float64 holds would make every sum, share and Gini inf or NaN); raise
+    :class:`SchemaError` naming the first offending rows otherwise."""
     require_columns(data, [column], owner=owner)
     s = data[column]
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
@@ -376,7 +425,40 @@ def require_numeric(
             "Fix or drop these rows first."
         )
         raise SchemaError(msg, column=column, rows=list(rows))
+    _require_finite_total(arr, s.index, column, owner=owner)
     return values
+
+
+#: Largest finite float64: a column whose absolute values add up to more overflows any sum.
+_FLOAT_MAX = float(np.finfo("float64").max)
+
+
+def _require_finite_total(arr: np.ndarray, index: pd.Index, column: str, *, owner: str) -> None:
+    """Raise :class:`SchemaError` when the column's total (of absolute values) overflows float64:
+    every sum, share, Gini and cumulative curve of it would come out inf or NaN."""
+    n = arr.size
+    if n == 0 or (np.isnan(arr).all() if np.isnan(arr[0]) or np.isnan(arr[-1]) else False):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN
+        peak = max(abs(float(np.nanmax(arr))), abs(float(np.nanmin(arr))))
+    if not np.isfinite(peak) or peak * n < _FLOAT_MAX:
+        return  # no order of summation can overflow
+    with np.errstate(over="ignore"):
+        total = float(np.nansum(np.abs(arr)))
+    if np.isfinite(total):
+        return
+    big = np.flatnonzero(np.abs(arr) >= _FLOAT_MAX / n)
+    big = big[np.argsort(-np.abs(arr[big]), kind="stable")]
+    rows = list(index[big])
+    msg = (
+        f"{owner}: column {column!r} adds up to more than the largest number a float64 holds "
+        f"(about 1.8e308), so its sums, shares and Gini would overflow to inf or NaN; "
+        f"{len(rows)} row(s) are too large for that, the largest at index [{fmt_values(rows)}] "
+        f"with values [{fmt_values(arr[big].tolist())}]. Check the column's unit (or divide it, "
+        "e.g. by 1e4 for 万) before the call."
+    )
+    raise SchemaError(msg, column=column, rows=rows)
 
 
 def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:

@@ -83,7 +83,7 @@ def _bgnbd_loglik(
 def _validate_rfm(
     rfm_table: Any, frequency: str, recency: str, T: str, owner: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
-    require_frame(rfm_table, owner=owner)
+    rfm_table = require_frame(rfm_table, owner=owner)
     require_columns(rfm_table, [frequency, recency, T], owner=owner)
     if len(rfm_table) == 0:
         msg = f"{owner}: the RFM table is empty; pass one row per customer (kq.rfm)."

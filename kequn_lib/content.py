@@ -140,7 +140,7 @@ def content_needs(
     older borrowers     0.2           0.4        0.4
     """
     owner = "content_needs"
-    require_frame(profile, owner=owner)
+    profile = require_frame(profile, owner=owner)
     rules = ContentRules() if rules is None else rules
     _check_rules(rules, ContentRules, owner)
     wanted = {f"{prefix}{f}" for line in CONTENT_LINES for f, _ in getattr(rules, line)}

@@ -188,7 +188,7 @@ def quantile_tiers(
         values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
                                  nonnegative=True)
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         require_role(data, aum_col, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
     try:

@@ -373,7 +373,7 @@ def dunbar_groups(
     ['b', 'c']
     """
     owner = "dunbar_groups"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     min_size = check_int(min_size, name="min_size", owner=owner, low=1)
     max_size = check_int(max_size, name="max_size", owner=owner, low=1)
     if min_size > max_size:
@@ -518,7 +518,7 @@ def dunbar_dispersion(
     True
     """
     owner = "dunbar_dispersion"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if isinstance(groups, pd.DataFrame):
         require_columns(groups, ["group"], owner=owner)
         group_s = _resolve_by(data, groups["group"], owner=owner, name="groups")

@@ -174,7 +174,7 @@ def _read_log(
     need: Sequence[str] = (*_COUNTS, *_FLAGS),
     optional: Sequence[str] = (),
 ) -> _Log:
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [group_col, customer_col, week_col, *need], owner=owner)
     for col in (group_col, customer_col, week_col):
         bad = data[col].isna().to_numpy()
@@ -756,7 +756,7 @@ def content_take_up(
     import statsmodels.api as sm
 
     owner = "content_take_up"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)
@@ -889,7 +889,7 @@ def value_recognition(
     owner = "value_recognition"
     scoring = ValueScoring() if scoring is None else scoring
     _check_choice(scoring, name="scoring", owner=owner, kind=ValueScoring)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, ["content_fit", "forwarded_share", "events_held", "weeks"],
                     owner=owner)
     v = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy()

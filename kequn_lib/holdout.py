@@ -130,7 +130,7 @@ def calibration_holdout(
     2                      0.0    5.0                0.0              21.0
     """
     owner = "calibration_holdout"
-    require_frame(transactions, owner=owner)
+    transactions = require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
     unit_days, factor = _time_unit_factor(time_unit, freq, owner=owner)

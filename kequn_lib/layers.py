@@ -145,7 +145,7 @@ def layer_criteria(
     {'service': [False, True], 'trust': [True, False], 'social': [False, True]}
     """
     owner = "layer_criteria"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     rules = LayerRules() if rules is None else rules
     _check_rules(rules, LayerRules, owner)
     cols = [app_col, rm_col, products_col, referrals_col]
@@ -297,7 +297,7 @@ def layer_funnel(
     [4, 2, 1, 0]
     """
     owner = "layer_funnel"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     lay = _resolve_by(data, layer_col, owner=owner, name="layer_col")
     dtype = pd.CategoricalDtype(LAYER_LABELS, ordered=True)
     lookup = {label: i for i, label in enumerate(LAYER_LABELS)}

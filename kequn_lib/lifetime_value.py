@@ -240,7 +240,7 @@ def clv(
                          discount_rate=discount_rate, margin=margin, time_unit=time_unit,
                          steps_per_year=steps_per_year, interval=interval, n_draws=n_draws,
                          random_state=random_state)
-    require_frame(rfm, owner=owner)
+    rfm = require_frame(rfm, owner=owner)
     horizon = check_number(horizon, name="horizon", owner=owner, low=0.0, low_inclusive=False)
     discount_rate = check_number(discount_rate, name="discount_rate", owner=owner, low=0.0)
     steps_per_year = check_int(steps_per_year, name="steps_per_year", owner=owner, low=1,
@@ -428,7 +428,7 @@ def clv_sample(
     500
     """
     owner = "clv_sample"
-    require_frame(rfm, owner=owner)
+    rfm = require_frame(rfm, owner=owner)
     require_columns(rfm, [frequency_col], owner=owner)
     n = check_int(n, name="n", owner=owner, low=1)
     rng = check_random_state(random_state, owner=owner)
@@ -520,9 +520,9 @@ def contribution_margin(
     from .tiering import contribution
 
     owner = "contribution_margin"
-    require_frame(customers, owner=owner)
+    customers = require_frame(customers, owner=owner)
     require_columns(customers, [customer_col], owner=owner)
-    require_frame(transactions, owner=owner)
+    transactions = require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     contrib = contribution(customers, model=model, missing=missing, id_col=customer_col)
     yearly = pd.Series(contrib["contribution"].to_numpy(),
@@ -595,7 +595,7 @@ def realised_value(
     100.0
     """
     owner = "realised_value"
-    require_frame(transactions, owner=owner)
+    transactions = require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col, amount_col], owner=owner)
     horizon = check_number(horizon, name="horizon", owner=owner, low=0.0, low_inclusive=False)
     discount_rate = check_number(discount_rate, name="discount_rate", owner=owner, low=0.0)
@@ -660,7 +660,7 @@ def customer_equity(
     [10.0, 90.0]
     """
     owner = "customer_equity"
-    require_frame(values, owner=owner)
+    values = require_frame(values, owner=owner)
     require_columns(values, [value_col], owner=owner)
     if isinstance(by, str):
         require_columns(values, [by], owner=owner)
@@ -694,7 +694,7 @@ def customer_equity(
 
 
 def _split_arrays(split: pd.DataFrame, owner: str) -> tuple[np.ndarray, ...]:
-    require_frame(split, owner=owner)
+    split = require_frame(split, owner=owner)
     cols = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
     require_columns(split, cols, owner=owner + " (pass the output of kq.calibration_holdout)")
     x, tx, T, index = _validate_rfm(split, "frequency_cal", "recency_cal", "T_cal", owner)
@@ -891,7 +891,7 @@ def tracking(
     """
     owner = "tracking"
     _check_fitted(model, owner)
-    require_frame(transactions, owner=owner)
+    transactions = require_frame(transactions, owner=owner)
     require_columns(transactions, [customer_col, date_col], owner=owner)
     freq = check_option(freq, ["D", "W"], name="freq", owner=owner)
     every = check_option(every, ["D", "W"], name="every", owner=owner)

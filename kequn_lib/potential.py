@@ -244,7 +244,7 @@ def estimate_wallet(
     True
     """
     owner = "estimate_wallet"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if not isinstance(target_col, str):
         msg = f"{owner}: target_col must be a column name, got {target_col!r}."
         raise ParameterError(msg)
@@ -360,7 +360,7 @@ def _value_inputs(
     quantile: float,
     owner: str,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [contribution, potential], owner=owner)
     if len(data) == 0:
         msg = f"{owner}: the table is empty; pass at least one customer."
@@ -453,6 +453,7 @@ def value_matrix(
     ['develop', 'keep', 'grow', 'observe']
     """
     owner = "value_matrix"
+    data = require_frame(data, owner=owner)  # a pyarrow or polars table: pandas from here
     c, p, c_cut, p_cut = _value_inputs(
         data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )
@@ -515,6 +516,7 @@ def value_matrix_summary(
     3  observe            1              0.0
     """
     owner = "value_matrix_summary"
+    data = require_frame(data, owner=owner)  # a pyarrow or polars table: pandas from here
     c, p, c_cut, p_cut = _value_inputs(
         data, contribution_col, potential_col, contribution_cut, potential_cut, quantile, owner
     )

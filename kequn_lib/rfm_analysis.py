@@ -306,7 +306,7 @@ def _rfm_summary(
                 meta=pd.Series(dtype="int64"))
             return pd.Timestamp(int(dates.min().compute())).date()
     else:
-        require_frame(transactions, owner=owner)
+        transactions = require_frame(transactions, owner=owner)
         require_columns(transactions, cols, owner=owner)
         ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col,
                                        owner=owner)
@@ -501,7 +501,7 @@ def rfm_scores(rfm: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
     ['111', '223', '332']
     """
     owner = "rfm_scores"
-    require_frame(rfm, owner=owner)
+    rfm = require_frame(rfm, owner=owner)
     bins = check_int(bins, name="bins", owner=owner, low=2, high=10)
     cols = ["frequency", "recency", "T", "monetary_value"]
     require_columns(rfm, cols, owner=owner)
@@ -570,7 +570,7 @@ def rfm_segments(
     ['重要价值客户', '重要挽留客户']
     """
     owner = "rfm_segments"
-    require_frame(scores, owner=owner)
+    scores = require_frame(scores, owner=owner)
     bins = check_int(bins, name="bins", owner=owner, low=2, high=10)
     mapping = RFM_SEGMENTS if mapping is None else mapping
     patterns = [a + b + c for a in "HL" for b in "HL" for c in "HL"]

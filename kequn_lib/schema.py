@@ -170,10 +170,10 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     >>> kq.validate_customers(pd.DataFrame({"customer_id": [1, 2], "aum": [10.0, 5e5]})).shape
     (2, 2)
     """
-    require_frame(data, owner="validate_customers")
+    data = require_frame(data, owner="validate_customers")
     checked = _door_checks(data, "customer table")
     try:
-        CUSTOMER_SCHEMA.validate(checked, lazy=True)
+        CUSTOMER_SCHEMA.validate(checked, lazy=True, inplace=True)  # no coercion: no copy
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "customer table", data) from None
     return data
@@ -185,7 +185,7 @@ def _door_checks(data: pd.DataFrame, table: str) -> pd.DataFrame:
     Returns ``data`` with int or Decimal money columns as float64 (a shallow copy; the caller's
     frame is not touched) for the pandera contract to check.
     """
-    from ._validation import require_numeric
+    from ._validation import _require_finite_total, require_numeric
 
     if "customer_id" in data.columns and (data["customer_id"].dtype == object
                                           or pd.api.types.is_string_dtype(data["customer_id"])):
@@ -221,6 +221,8 @@ def _door_checks(data: pd.DataFrame, table: str) -> pd.DataFrame:
             if out is data:
                 out = data.copy(deep=False)
             out[col] = values
+        else:  # a total beyond float64 makes every sum and share inf or NaN
+            _require_finite_total(s.to_numpy(), s.index, col, owner=table)
     return out
 
 
@@ -251,7 +253,7 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
     >>> len(kq.validate_transactions(log))
     1
     """
-    require_frame(data, owner="validate_transactions")
+    data = require_frame(data, owner="validate_transactions")
     require_columns(data, ["customer_id", "date", "amount"], owner="validate_transactions")
     if not pd.api.types.is_datetime64_any_dtype(data["date"]):
         msg = (
@@ -262,7 +264,7 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError(msg, column="date")
     schema = TRANSACTION_SCHEMA.update_column("date", dtype=data["date"].dtype)
     try:
-        schema.validate(data, lazy=True)
+        schema.validate(data, lazy=True, inplace=True)  # no coercion: no copy
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "transaction log", data) from None
     return data

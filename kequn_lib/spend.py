@@ -60,7 +60,7 @@ def _gg_loglik(
 def _spend_columns(
     X: Any, frequency: str, monetary: str, *, owner: str, fitting: bool
 ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    require_frame(X, owner=owner)
+    X = require_frame(X, owner=owner)
     require_columns(X, [frequency, monetary], owner=owner)
     if len(X) == 0:
         raise SchemaError(f"{owner}: the RFM table is empty; pass one row per customer.")

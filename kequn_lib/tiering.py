@@ -27,6 +27,7 @@ import pandas as pd
 from . import backends
 from ._resources import data_path
 from ._validation import (
+    _foreign_frame,
     check_int,
     check_option,
     fmt_values,
@@ -293,7 +294,7 @@ def aum_tiers(
         values = require_numeric(data.to_frame(name=aum_col), aum_col, owner=owner,
                                  nonnegative=True)
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         require_role(data, aum_col, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
@@ -417,7 +418,7 @@ def split_by_kind(
     ['成长客户']
     """
     owner = "split_by_kind"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if kind_col not in data.columns:
         if assume is None:
             msg = (
@@ -590,7 +591,7 @@ def contribution(
         _dask.require_frame(data, owner=owner)
         names = list(data.columns)
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         names = list(data.columns)
     absent = [c for c in needed if c not in names]
     if absent and missing == "error":
@@ -817,6 +818,9 @@ def pareto_tiers(
         _dask.require_numeric_dtype(values.to_frame(name=name), name, owner=owner)
         return _dask.pareto(values, name=name, cuts=cuts_arr, dtype=dtype, owner=owner)
     table = None
+    if value_col is not None and not isinstance(values, pd.DataFrame | pd.Series):
+        converted = _foreign_frame(values, owner=owner)  # a pyarrow Table, polars, ...
+        values = values if converted is None else converted
     if isinstance(values, pd.DataFrame) and value_col is not None:
         require_columns(values, [value_col], owner=owner)
         table, values = values, values[value_col]
@@ -1032,7 +1036,12 @@ def concentration(
         {"customer_share": grid, "value_share": np.interp(grid, np.arange(n + 1) / n, cum)}
     )
     i = np.arange(1, n + 1)
-    gini = float(2 * np.sum(i * v) / (n * total) - (n + 1) / n)
+    with np.errstate(over="ignore"):
+        weighted = np.sum(i * v)
+    if np.isfinite(weighted) and np.isfinite(n * total):
+        gini = float(2 * weighted / (n * total) - (n + 1) / n)
+    else:  # a large total: the same formula on shares, which cannot overflow
+        gini = float(2 * np.sum((i / n) * (v / total)) - (n + 1) / n)
     gini = max(gini, 0.0) if abs(gini) < 1e-12 else gini
     k = np.maximum(np.ceil(tops * n - 1e-9).astype("int64"), 1)
     top_share = 1 - cum[n - k]

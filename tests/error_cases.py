@@ -179,10 +179,10 @@ def _bytes_file(name: str, data: bytes) -> Path:
     return path
 
 
-def _arrow_table() -> Any:
+def _arrow_array() -> Any:
     import pyarrow as pa
 
-    return pa.table({"customer_id": [1, 2], "aum": [5.0, 6.0]})
+    return pa.array([5.0, 6.0])  # one column, not a table (a pyarrow Table is accepted)
 
 
 def _in_eur() -> pd.DataFrame:
@@ -293,6 +293,10 @@ CASES: list[Case] = [
     C("files-currency", "loaders (files)", "currency that is not an ISO code",
       lambda: kq.read_customers(_text_file("cur.csv", "客户号,资产余额\n1,5\n"), currency="euro"),
       ParameterError, "currency="),
+    C("files-names-length", "loaders (files)", "names= of another length than the header row",
+      lambda: kq.read_customers(_text_file("nl.csv", "客户资产报表\n客户号,资产余额\n1,5\n"),
+                                header=1, names=["customer_id"]),
+      ParameterError, "names= gives 1 name(s)"),
     C("files-unit", "loaders (files)", "unknown money unit",
       lambda: kq.read_customers(_text_file("u.csv", "客户号,存款余额\n1,5\n"), unit="gold"),
       ParameterError, "unit"),
@@ -315,8 +319,12 @@ CASES: list[Case] = [
     C("schema-bool-money", "schema", "true/false AUM",
       lambda: kq.validate_customers(pd.DataFrame({"customer_id": [1, 2], "aum": [True, False]})),
       SchemaError, "true/false"),
-    C("schema-arrow-table", "schema", "a pyarrow Table instead of a DataFrame",
-      lambda: kq.validate_customers(_arrow_table()), kq.InputTypeError, ".to_pandas()"),
+    C("schema-arrow-array", "schema", "a pyarrow Array (one column) instead of a table",
+      lambda: kq.validate_customers(_arrow_array()), kq.InputTypeError, ".to_pandas()"),
+    C("schema-money-overflow", "schema", "balances whose total overflows float64",
+      lambda: kq.validate_customers(pd.DataFrame({"customer_id": [1, 2],
+                                                  "aum": [1.7e308, 1.7e308]})),
+      SchemaError, "overflow to inf or NaN"),
     C("schema-tx-amount", "schema", "transaction with a NaN amount",
       lambda: kq.validate_transactions(transactions().assign(amount=np.nan)),
       SchemaError, "amount"),
@@ -348,6 +356,9 @@ CASES: list[Case] = [
       lambda: kq.pareto_tiers(customers()["aum"], cuts=(0.9, 0.5)), ParameterError, "cuts"),
     C("pareto-nan", "tiering", "NaN among the values",
       lambda: kq.pareto_tiers(pd.Series([1.0, np.nan, 3.0])), SchemaError, "NaN"),
+    C("concentration-overflow", "tiering", "amounts whose total overflows float64 (Gini, shares)",
+      lambda: kq.concentration(pd.Series([1e308, 1e308], name="aum")), SchemaError,
+      "adds up to more than the largest number"),
     C("concentration-empty", "tiering", "no values at all",
       lambda: kq.concentration(pd.Series([], dtype=float)), SchemaError, "empty"),
     C("concentration-none", "tiering", "None instead of values",

@@ -239,3 +239,19 @@ def test_customer_equity_keeps_the_category_order():
     assert eq["group"].tolist() == order
     assert eq["customers"].tolist() == [2, 1, 1, 1]
     assert eq.iloc[-1]["equity"] == 2.0
+
+
+def test_tracking_axis_counts_without_scientific_offset():
+    import matplotlib.pyplot as plt
+
+    dates = pd.to_datetime(["2024-01-07", "2024-06-30", "2025-01-05", "2025-12-28"] * 2)
+    table = pd.DataFrame({"date": dates, "period": ["calibration"] * 2 + ["holdout"] * 2
+                          + ["calibration"] * 2 + ["holdout"] * 2,
+                          "source": ["actual"] * 4 + ["model"] * 4,
+                          "repeat_purchases": [0.0, 4e5, 9e5, 1.7e6, 0.0, 4.1e5, 9.2e5, 1.75e6]})
+    ax = kq.plot_tracking(table)
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert any("," in t for t in labels) and not any("e" in t for t in labels), labels
+    plt.close("all")

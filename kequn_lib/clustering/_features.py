@@ -235,7 +235,7 @@ def choose_features(
     "copy of 'aum'"
     """
     owner = "choose_features"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     excl = _names(exclude, "exclude", owner)
     tgt = _names(target_col, "target_col", owner)
     rows = []

@@ -107,9 +107,9 @@ class SegmentPreparer(ColumnTransformer):
     Default (callable) selections skip constant columns instead of failing.
     """
 
-    def _check_table(self, X: Any, *, fitting: bool) -> None:
+    def _check_table(self, X: Any, *, fitting: bool) -> pd.DataFrame:
         owner = "segment_pipeline (prepare step)"
-        require_frame(X, owner=owner)
+        X = require_frame(X, owner=owner)
         if len(X) == 0:
             msg = (f"{owner}: the table has no rows, so there is nothing to "
                    f"{'fit' if fitting else 'label'}. Pass at least one customer.")
@@ -145,6 +145,7 @@ class SegmentPreparer(ColumnTransformer):
                         "cannot separate segments. Drop it from the column lists."
                     )
                     raise SchemaError(msg, column=col)
+        return X
 
     @staticmethod
     def _named(entries: Any) -> list[tuple[str, Any]]:
@@ -155,7 +156,7 @@ class SegmentPreparer(ColumnTransformer):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **params: Any) -> np.ndarray:
-        self._check_table(X, fitting=True)
+        X = self._check_table(X, fitting=True)
         out = super().fit_transform(X, y, **params)
         if log.isEnabledFor(logging.INFO):
             chosen = {name: list(cols) for name, _t, cols in self.transformers_
@@ -171,7 +172,7 @@ class SegmentPreparer(ColumnTransformer):
         return out
 
     def transform(self, X: Any, **params: Any) -> np.ndarray:
-        self._check_table(X, fitting=False)
+        X = self._check_table(X, fitting=False)
         return super().transform(X, **params)
 
 
@@ -227,9 +228,9 @@ class SegmentPipeline(Pipeline):
     integer Series named ``"segment"`` aligned to the input index.
     """
 
-    def _check_fit_input(self, X: Any) -> None:
+    def _check_fit_input(self, X: Any) -> pd.DataFrame:
         owner = "segment_pipeline"
-        require_frame(X, owner=owner)
+        X = require_frame(X, owner=owner)
         n = len(X)
         if n < 2:
             msg = (
@@ -239,7 +240,7 @@ class SegmentPipeline(Pipeline):
             raise SchemaError(msg)
         model = self._final_estimator
         if model == "passthrough" or model is None:
-            return
+            return X
         kp = _k_param(model)
         if kp is not None:
             k = model.get_params(deep=False)[kp]
@@ -262,6 +263,7 @@ class SegmentPipeline(Pipeline):
                 f"{n} rows. Pass a smaller min_cluster_size=."
             )
             raise ParameterError(msg)
+        return X
 
     def _after_fit(self) -> None:
         model = self._final_estimator
@@ -288,7 +290,7 @@ class SegmentPipeline(Pipeline):
         SegmentPipeline
             The fitted pipeline itself.
         """
-        self._check_fit_input(X)
+        X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             super().fit(X, y, **params)
@@ -313,7 +315,7 @@ class SegmentPipeline(Pipeline):
         pandas.Series
             ``segment`` (int64) on the index of ``X``.
         """
-        self._check_fit_input(X)
+        X = self._check_fit_input(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             labels = super().fit_predict(X, y, **params)
@@ -336,7 +338,7 @@ class SegmentPipeline(Pipeline):
         pandas.Series
             ``segment`` (int64) on the index of ``X``.
         """
-        require_frame(X, owner="segment_pipeline.predict")
+        X = require_frame(X, owner="segment_pipeline.predict")
         labels = super().predict(X, **params)
         return pd.Series(np.asarray(labels, dtype="int64"), index=X.index, name="segment")
 
@@ -533,11 +535,12 @@ def _require_pipeline(pipeline: Any, owner: str) -> Pipeline:
     return pipeline
 
 
-def _check_rows(data: pd.DataFrame, owner: str) -> None:
-    require_frame(data, owner=owner)
+def _check_rows(data: pd.DataFrame, owner: str) -> pd.DataFrame:
+    data = require_frame(data, owner=owner)
     if len(data) < 2:
         msg = f"{owner}: need at least 2 rows to form segments, got {len(data)}."
         raise SchemaError(msg)
+    return data
 
 
 def _sample_index(n: int, size: int | None, rng: np.random.Generator) -> np.ndarray:

@@ -216,7 +216,7 @@ def profile_segments(
     [2, 2]
     """
     owner = "profile_segments"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     words = _check_lexicon(lexicon, owner)
     if isinstance(labels, pd.Series):
         if not labels.index.equals(data.index):

@@ -96,7 +96,7 @@ def fit_on_sample(
     (1000,)
     """
     owner = "fit_on_sample"
-    _check_rows(data, owner)
+    data = _check_rows(data, owner)
     pipeline = _require_pipeline(pipeline, owner)
     sample_size = check_int(sample_size, name="sample_size", owner=owner, low=2)
     rng = check_random_state(random_state, owner=owner)
@@ -183,7 +183,7 @@ def predict_in_chunks(
     """
     owner = "predict_in_chunks"
     pipeline = _require_pipeline(pipeline, owner)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     chunk_size = check_int(chunk_size, name="chunk_size", owner=owner, low=1)
     _require_fitted_predictor(pipeline, owner)
     n = len(data)

@@ -176,7 +176,7 @@ def segment_customers(
     True
     """
     owner = "segment_customers"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if "n_clusters" in pipeline_params:
         msg = (f"{owner}: n_clusters is chosen here from k_range; pass k_range=range(k, k + 1) "
                "to fix it, not n_clusters=.")

@@ -158,7 +158,7 @@ def choose_k(
     2
     """
     owner = "choose_k"
-    _check_rows(data, owner)
+    data = _check_rows(data, owner)
     pipeline = _require_pipeline(pipeline, owner)
     ks = list(k_range)
     if not ks:
@@ -339,7 +339,7 @@ def stability(
     'stable'
     """
     owner = "stability"
-    _check_rows(data, owner)
+    data = _check_rows(data, owner)
     pipeline = _require_pipeline(pipeline, owner)
     n_boot = check_int(n_boot, name="n_boot", owner=owner, low=2)
     if sample_size is not None:

@@ -96,7 +96,7 @@ def make_panel(
     '2024Q1'
     """
     owner = "make_panel"
-    require_frame(customers, owner=owner)
+    customers = require_frame(customers, owner=owner)
     require_unique(customers, "customer_id", owner=owner)
     aum0 = require_numeric(customers, "aum", owner=owner, nonnegative=True).to_numpy()
     periods = check_int(periods, name="periods", owner=owner, low=1, high=40)

@@ -489,7 +489,7 @@ def make_transactions(
     True
     """
     owner = "make_transactions"
-    require_frame(customers, owner=owner)
+    customers = require_frame(customers, owner=owner)
     require_columns(customers, ["customer_id", "aum"], owner=owner)
     require_unique(customers, "customer_id", owner=owner)
     aum = require_numeric(customers, "aum", owner=owner, nonnegative=True).to_numpy()

@@ -512,7 +512,7 @@ def _check_weights(weights: Any, *, owner: str) -> tuple[tuple[str, float], ...]
 
 
 def _book(data: Any, *, owner: str, amount_col: str = "amount") -> pd.DataFrame:
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_numeric(data, amount_col, owner=owner, nonnegative=True)
     if len(data) == 0:
         raise ParameterError(f"{owner}: the loan book is empty; pass at least one loan.")

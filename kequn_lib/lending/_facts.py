@@ -97,7 +97,7 @@ def _validate_facts(frame: pd.DataFrame, *, table: str, public: bool = False) ->
     part/paragraph locator); banks, relations and statuses are known; numbers are numbers;
     ranges have ``value <= value_high``; derived rows carry their derivation.
     """
-    require_frame(frame, owner=table)
+    frame = require_frame(frame, owner=table)
     cols = _PUBLIC_COLUMNS if public else _FACT_COLUMNS
     require_columns(frame, cols, owner=table)
     df = frame.copy()

@@ -280,7 +280,7 @@ def compare_books(
     thr = check_number(threshold, name="threshold", owner=owner, low=0, low_inclusive=False)
     parts, samples = [], []
     for name, book in (("book_a", book_a), ("book_b", book_b)):
-        _book(book, owner=owner, amount_col=amount_col)
+        book = _book(book, owner=owner, amount_col=amount_col)
         require_columns(book, [overdue_col], owner=owner)
         bank = None
         label = name
@@ -474,7 +474,7 @@ def approval_under_tolerance(
     tols = _tolerances(tolerance, owner=owner)
     if data is None:
         data = make_applicant_pool(n_applicants, random_state=random_state)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     score = require_numeric(data, score_col, owner=owner).to_numpy()
     p = require_numeric(data, pd_col, owner=owner, nonnegative=True).to_numpy()
     amount = require_numeric(data, amount_col, owner=owner, nonnegative=True).to_numpy()

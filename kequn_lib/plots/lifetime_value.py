@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 from .._i18n import label as _bi
 from .._i18n import localise as _loc
@@ -131,6 +132,8 @@ def plot_tracking(
                     fontsize=8, color="grey")
     ax.set_xlabel(_bi("Date", "日期"))
     ax.set_ylabel(_bi("Cumulative repeat purchases", "累计重复购买"))
+    # whole counts with separators: no "1e6" offset above the axis
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(_bi("Tracking: cumulative repeat purchases", "累计重复购买跟踪"))
     ax.legend(title=None)
     ax.figure.autofmt_xdate()

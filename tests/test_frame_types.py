@@ -1,0 +1,129 @@
+"""Other dataframes (pyarrow Tables, polars DataFrames) at the entry points: converted once at
+the door, the same answers as for pandas, pandas out; sums that overflow are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import kequn_lib as kq
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return kq.make_customers(n=400, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def transactions(customers: pd.DataFrame) -> pd.DataFrame:
+    return kq.make_transactions(customers, months=3, random_state=0)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _same(got, want) -> None:
+    if isinstance(want, pd.DataFrame):
+        assert isinstance(got, pd.DataFrame)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True),
+                                      check_dtype=False, check_categorical=False)
+    elif isinstance(want, pd.Series):
+        assert isinstance(got, pd.Series)
+        pd.testing.assert_series_equal(got.reset_index(drop=True), want.reset_index(drop=True),
+                                       check_dtype=False, check_categorical=False)
+    else:
+        assert got == want
+
+
+CUSTOMER_CALLS = {
+    "validate_customers": lambda d: kq.validate_customers(d)[["customer_id", "aum"]],
+    "aum_tiers": lambda d: kq.aum_tiers(d[d["customer_kind"] == "individual"]
+                                        if isinstance(d, pd.DataFrame) else d, kind_col=None),
+    "contribution": lambda d: kq.contribution(d),
+    "quantile_tiers": lambda d: kq.quantile_tiers(d).tiers,
+    "pareto_tiers": lambda d: kq.pareto_tiers(d, value_col="aum"),
+    "split_by_kind": lambda d: kq.split_by_kind(d)["individual"][["customer_id", "aum"]],
+    "estimate_wallet": lambda d: kq.estimate_wallet(d, features=["region", "tenure_months"]),
+    "segment_pipeline": lambda d: kq.segment_pipeline(
+        numeric=["age"], money=["aum"], n_clusters=3, random_state=0).fit_predict(d),
+    "dunbar_groups": lambda d: kq.dunbar_groups(d, by="region", random_state=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOMER_CALLS))
+def test_a_pyarrow_customer_table_gives_the_pandas_answer(customers, name) -> None:
+    call = CUSTOMER_CALLS[name]
+    want = call(customers)
+    if name == "aum_tiers":  # the arrow table: individuals only, as the pandas call sees
+        got = call(_arrow(customers[customers["customer_kind"] == "individual"]))
+    else:
+        got = call(_arrow(customers))
+    _same(got, want)
+
+
+def test_a_pyarrow_transaction_log_gives_the_pandas_answer(transactions) -> None:
+    end = transactions["date"].max()
+    _same(kq.rfm(_arrow(transactions), observation_end=end),
+          kq.rfm(transactions, observation_end=end))
+    assert isinstance(kq.validate_transactions(_arrow(transactions)), pd.DataFrame)
+
+
+def test_a_record_batch_and_a_narwhals_frame_are_accepted(customers) -> None:
+    import narwhals as nw
+
+    small = customers[["customer_id", "aum"]].head(5)
+    batch = pa.RecordBatch.from_pandas(small, preserve_index=False)
+    assert kq.validate_customers(batch)["aum"].tolist() == small["aum"].tolist()
+    wrapped = nw.from_native(_arrow(small), eager_only=True)
+    assert kq.validate_customers(wrapped)["customer_id"].tolist() == small["customer_id"].tolist()
+
+
+def test_polars_frames_when_polars_is_installed(customers) -> None:
+    pl = pytest.importorskip("polars")
+    frame = pl.from_pandas(customers[["customer_id", "aum", "age"]])
+    out = kq.validate_customers(frame)
+    assert isinstance(out, pd.DataFrame) and out["aum"].tolist() == customers["aum"].tolist()
+    with pytest.raises(kq.InputTypeError, match=r"LazyFrame.*collect\(\)"):
+        kq.validate_customers(frame.lazy())
+
+
+def test_other_objects_are_still_refused() -> None:
+    with pytest.raises(kq.InputTypeError, match="expected a pandas DataFrame"):
+        kq.validate_customers({"customer_id": [1], "aum": [1.0]})
+    with pytest.raises(kq.InputTypeError, match=r"pyarrow DoubleArray.*data\.to_pandas\(\)"):
+        kq.validate_customers(pa.array([1.0, 2.0]))
+
+
+def test_the_caller_table_is_not_changed(customers) -> None:
+    table = _arrow(customers[["customer_id", "aum"]])
+    before = table.to_pandas()
+    kq.aum_tiers(table)
+    assert table.to_pandas().equals(before)
+
+
+# --- sums that overflow -------------------------------------------------------------------------
+
+
+def test_a_total_beyond_float64_is_an_error_naming_the_column_and_rows() -> None:
+    huge = pd.Series([1e307] * 30 + [5.0], name="aum")
+    for call in (kq.cumulative_shares, kq.concentration, kq.pareto_tiers):
+        with pytest.raises(kq.SchemaError, match=r"'aum' adds up to more than.*1\.8e308") as info:
+            call(huge)
+        assert info.value.column == "aum" and info.value.rows[:10] == list(range(10))
+    table = pd.DataFrame({"customer_id": [1, 2], "aum": [1.7e308, 1.7e308]})
+    with pytest.raises(kq.SchemaError, match="overflow") as info:
+        kq.validate_customers(table)
+    assert info.value.column == "aum"
+
+
+def test_large_but_summable_values_give_a_finite_gini() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        c = kq.concentration(np.array([1e305] * 1000 + [0.0]))
+        assert np.isfinite(c.gini) and 0 <= c.gini < 0.01
+        assert kq.concentration(np.full(2000, 1e300)).gini == 0.0
