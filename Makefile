@@ -10,6 +10,9 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 # Report parameters (optional): make report DATA=uci-bank-marketing N_CUSTOMERS=20000 SEED=1
 # Rebuild one chapter and keep the others: make report ONLY=02
+# One language only (the other is kept): make report LANG=en   (default: English and Chinese)
+#   LANG counts only when given on the command line: the environment's LANG is the locale.
+REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
 DATA        ?=
 N_CUSTOMERS ?=
 SEED        ?=
@@ -19,7 +22,7 @@ PYTEST_ARGS ?=
 .PHONY: help report test lint bench bench-ltm clean
 
 help:
-	@echo "make report   execute the notebooks and build the book (reports/index.html)"
+	@echo "make report   execute the notebooks and build the book in English and Chinese (reports/index.html)"
 	@echo "make test     run the test suite (pytest)"
 	@echo "make lint     ruff check"
 	@echo "make bench    run the benchmarks (bench/RESULTS.md)"
@@ -41,11 +44,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 report: $(VENV)/.installed
-	$(BIN)/python -m kequn_lib.report \
+	$(if $(REPORT_LANG),LC_ALL=C.UTF-8 LANG=C.UTF-8) $(BIN)/python -m kequn_lib.report \
 	  $(if $(DATA),--data $(DATA)) \
 	  $(if $(N_CUSTOMERS),--n-customers $(N_CUSTOMERS)) \
 	  $(if $(SEED),--seed $(SEED)) \
-	  $(foreach o,$(ONLY),--only $(o))
+	  $(foreach o,$(ONLY),--only $(o)) \
+	  $(foreach l,$(REPORT_LANG),--lang $(l))
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

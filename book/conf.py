@@ -12,10 +12,18 @@ import os
 project = "kequn 客群"
 author = "The kequn developers"
 copyright = "the kequn developers, MIT licence"
-language = os.environ.get("KEQUN_BOOK_LANGUAGE", "en")  # a second language: issue 17
+# The book is built once per language (kequn_lib.report): "en", or "zh_CN" with the chapters'
+# prose from the translation catalogues (one per chapter) in locales/zh_CN/LC_MESSAGES.
+language = os.environ.get("KEQUN_BOOK_LANGUAGE", "en")
+locale_dirs = [os.environ.get("KEQUN_BOOK_LOCALES",
+                              os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           "locales"))]
+gettext_compact = False
+ZH = language.startswith("zh")
 
 extensions = [
     "myst_nb",
+    "kequn_lib._sphinx_i18n",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "numpydoc",
@@ -31,7 +39,8 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
 
 # figures: numbered per chapter, with their captions
 numfig = True
-numfig_format = {"figure": "Figure %s", "table": "Table %s"}
+numfig_format = {"figure": "图 %s", "table": "表 %s"} if ZH else {"figure": "Figure %s",
+                                                                  "table": "Table %s"}
 
 # API reference
 autosummary_generate = False
@@ -44,7 +53,14 @@ add_module_names = False
 
 # site
 html_theme = "sphinx_book_theme"
-html_title = "kequn 客群"
+html_title = "kequn 客群" if not ZH else "kequn 客群（中文版）"
+
+# the language switch on every page: the languages this report holds (set by the builder)
+_built = os.environ.get("KEQUN_BOOK_LANGUAGES")
+if _built:
+    from kequn_lib._sphinx_i18n import LANGUAGES as _ALL
+
+    kequn_languages = {k: v for k, v in _ALL.items() if k in _built.split(",")}
 html_static_path = ["_static"]
 html_css_files = ["kequn.css"]
 html_copy_source = True  # the executed notebooks, for the download button

@@ -64,9 +64,20 @@ def _add_switch(app: Any, pagename: str, templatename: str, context: dict, doctr
     context["body"] = switch_html(pagename, language, languages) + context["body"]
 
 
+#: one line under each language's link on the top index
+DESCRIPTIONS = {
+    "en": "The book in English: tiering, segments, groups, lending and customer value.",
+    "zh_CN": "中文版：客户分层、客群细分、社群经营、贷款案例与客户终身价值。",
+}
+
+
 def language_index(languages: dict[str, tuple[str, str]] | None = None, *,
-                   title: str = "kequn 客群") -> str:
+                   title: str = "kequn 客群", head: str = "",
+                   descriptions: dict[str, str] | None = None) -> str:
     """The site's top ``index.html``: a page leading to each language's book.
+
+    ``head`` is added to the page's ``<head>`` (a style sheet, for instance); ``descriptions``
+    gives a line under each language's link (language code -> text).
 
     Examples
     --------
@@ -75,15 +86,19 @@ def language_index(languages: dict[str, tuple[str, str]] | None = None, *,
     True
     """
     languages = LANGUAGES if languages is None else languages
-    links = "\n".join(
-        f'<li><a href="{html.escape(folder)}/index.html" hreflang="{code.replace("_", "-")}" '
-        f'lang="{code.replace("_", "-")}">{html.escape(name)}</a></li>'
-        for code, (folder, name) in languages.items()
-    )
+    descriptions = DESCRIPTIONS if descriptions is None else descriptions
+    items = []
+    for code, (folder, name) in languages.items():
+        tag = code.replace("_", "-")
+        line = descriptions.get(code, "")
+        extra = f'<p lang="{tag}">{html.escape(line)}</p>' if line else ""
+        items.append(f'<li><a href="{html.escape(folder)}/index.html" hreflang="{tag}" '
+                     f'lang="{tag}">{html.escape(name)}</a>{extra}</li>')
+    links = "\n".join(items)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<main>\n"
+        f"<title>{html.escape(title)}</title>\n{head}</head>\n<body>\n<main>\n"
         f"<h1>{html.escape(title)}</h1>\n<ul>\n{links}\n</ul>\n</main>\n</body>\n</html>\n"
     )
 

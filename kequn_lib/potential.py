@@ -338,12 +338,18 @@ VALUE_QUADRANTS = pd.DataFrame(
             "Serve efficiently: low-cost digital channels, and watch for life events that move "
             "a customer into another quadrant.",
         ],
+        "action_zh": [
+            "重点投入：配备客户经理、量身定制理财与信贷方案、优先服务，争取客户仍存放在他行的资产。",
+            "巩固维护：银行已握有客户的大部分资产，以服务质量和忠诚度权益守住，而非再推新产品。",
+            "培育提升：贡献度分层排名靠后的隐性价值客户，以精准营销和升级（如升为金卡）提高钱包份额。",
+            "高效服务：以低成本的线上渠道服务，并留意可能使客户转入其他象限的人生事件。",
+        ],
     }
 )
 _QUADRANTS_DOC = (
     "The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in "
-    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level`` "
-    "and ``action``."
+    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level``, "
+    "``action`` and its Chinese wording ``action_zh``."
 )
 VALUE_QUADRANTS.__doc__ = _QUADRANTS_DOC  # the table's own doc, not pandas.DataFrame's
 

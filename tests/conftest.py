@@ -32,10 +32,17 @@ def book(tmp_path_factory):
     """The real book, built once per session by the command line at a small size (strict).
 
     Returns ``(output link, stderr of the build)``. Shared by the book, browser and
-    reproducibility tests.
+    reproducibility tests. ``KEQUN_TEST_BOOK=<report folder>`` reuses a report built with the
+    same parameters (``--n-customers 3000 --seed 1 --strict``) instead, to rerun these tests
+    quickly; the build-log test is then skipped.
     """
+    import os
     import subprocess
     import sys
+
+    reuse = os.environ.get("KEQUN_TEST_BOOK")
+    if reuse:
+        return Path(reuse), ""
 
     out = tmp_path_factory.mktemp("book") / "reports"
     proc = subprocess.run(

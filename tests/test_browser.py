@@ -1,17 +1,20 @@
 """The book in a real browser: the system's headless chromium, on a machine without CJK fonts.
 
-Every page (index, each chapter, the references, every API page, a search for 客群 and one for
-"tier") at 1280 px and at 390 px: no console errors or failed loads, every image loaded, the
-embedded CJK face loaded and used, nothing wider than the viewport, search results found, and
-each chapter shows as many figures as its notebook made. Screenshots of every page are written
-to ``screenshots/`` in the report folder (``reports/screenshots`` when a report exists in the
-repository, otherwise next to the tested build); they are not committed.
+Both books (``reports/en``, ``reports/zh``) and the top page leading to them. Every page (index,
+each chapter, the references, every API page, a search for 客群 in the Chinese book and one for
+"tier" in the English book) at 1280 px and at 390 px: the page declares its language, its
+language switch leads to pages that exist, no console errors or failed loads, every image
+loaded, the embedded CJK face loaded and used, nothing wider than the viewport, search results
+found, and each chapter shows as many figures as its notebook made. Screenshots of every page are
+written to ``screenshots/`` in the report folder (``reports/screenshots`` when a report exists
+in the repository, otherwise next to the tested build); they are not committed.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,8 +54,15 @@ CHECK = """(() => {
     cjkFamily: cjk ? getComputedStyle(cjk).fontFamily : null,
     cjkDrawn: document.fonts.check('16px KequnCJK', '客群'),
     figures: document.querySelectorAll('main figure img, article figure img').length,
+    lang: document.documentElement.lang,
+    switch: [...document.querySelectorAll('nav.kequn-lang a')].map(a => a.href),
   };
 })()"""
+
+
+LANGS = {"en": "en", "zh": "zh-CN"}
+#: the search each book must answer
+SEARCHES = {"zh": "客群", "en": "tier"}
 
 
 def _pages(out):
@@ -69,21 +79,27 @@ def _shots(out):
 
 @pytest.fixture(scope="module")
 def seen(book):
-    """Open every page at both widths once; the tests below read what was found."""
-    out, _ = book
-    shots = _shots(out)
+    """Open every page of both books at both widths once; the tests below read what was found."""
+    top, _ = book
+    shots = _shots(top)
     found = {}
     with _browser.browser() as b:
         for width in WIDTHS:
             b.viewport(width, 900, mobile=width < 500)
-            for page in _pages(out):
-                b.open(out.resolve().as_uri() + "/" + page)
-                info = b.eval(CHECK)
-                info["problems"] = b.problems()
-                found[(width, page)] = info
-                b.screenshots(shots / f"{width}" / page.replace("/", "_").removesuffix(".html"),
-                              limit=4 if page.startswith("api/") else 40)
-            for query in ("客群", "tier"):
+            b.open(top.resolve().as_uri() + "/index.html")
+            found[(width, "top", "index.html")] = {**b.eval(CHECK), "problems": b.problems()}
+            b.screenshots(shots / f"{width}" / "top-index", limit=2)
+            for lang in LANGS:
+                out = top / lang
+                for page in _pages(out):
+                    b.open(out.resolve().as_uri() + "/" + page)
+                    info = b.eval(CHECK)
+                    info["problems"] = b.problems()
+                    found[(width, lang, page)] = info
+                    stem = f"{lang}-" + page.replace("/", "_").removesuffix(".html")
+                    b.screenshots(shots / f"{width}" / stem,
+                                  limit=4 if page.startswith("api/") else 40)
+                query = SEARCHES[lang]
                 b.open(out.resolve().as_uri() + f"/search.html?q={query}")
                 end = time.monotonic() + 20
                 hits = 0
@@ -92,8 +108,9 @@ def seen(book):
                     if hits:
                         break
                     time.sleep(0.25)
-                found[(width, f"search:{query}")] = {"hits": hits, "problems": b.problems()}
-                b.screenshot(shots / f"{width}" / f"search-{query}.png")
+                found[(width, lang, f"search:{query}")] = {"hits": hits,
+                                                           "problems": b.problems()}
+                b.screenshot(shots / f"{width}" / f"{lang}-search-{query}.png")
     return found
 
 
@@ -123,15 +140,37 @@ def test_nothing_is_wider_than_the_viewport(seen):
     assert not bad, bad
 
 
-def test_search_finds_chinese_and_english_terms(seen):
+def test_search_finds_chinese_in_the_chinese_book_and_english_in_the_english(seen):
     for width in WIDTHS:
-        for query in ("客群", "tier"):
-            assert seen[(width, f"search:{query}")]["hits"] > 0, (width, query)
+        for lang, query in SEARCHES.items():
+            assert seen[(width, lang, f"search:{query}")]["hits"] > 0, (width, lang, query)
 
 
 def test_each_chapter_shows_the_figures_its_notebook_made(seen, book):
-    out, _ = book
-    made = json.loads((out / "build.json").read_text(encoding="utf-8"))["chapters"]
-    for name, info in made.items():
-        for width in WIDTHS:
-            assert seen[(width, f"{name}.html")]["figures"] == info["figures"], (name, width)
+    top, _ = book
+    languages = json.loads((top / "build.json").read_text(encoding="utf-8"))["languages"]
+    for lang, made in languages.items():
+        for name, info in made["chapters"].items():
+            for width in WIDTHS:
+                assert seen[(width, lang, f"{name}.html")]["figures"] == info["figures"], (
+                    lang, name, width)
+
+
+def test_pages_declare_their_language_and_switch_to_pages_that_exist(seen):
+    from urllib.parse import unquote, urlparse
+
+    checked = 0
+    for (width, lang, page), info in seen.items():
+        if lang == "top" or page.startswith("search:"):
+            continue
+        assert info["lang"] == LANGS[lang], (width, lang, page, info["lang"])
+        assert len(info["switch"]) == 1, (width, lang, page, info["switch"])
+        for href in info["switch"]:
+            target = Path(unquote(urlparse(href).path))
+            other = next(x for x in LANGS if x != lang)
+            assert target.is_file(), (lang, page, href)
+            assert target.parent.name == other or other in target.parts, (lang, page, href)
+            checked += 1
+    assert checked
+    top = seen[(WIDTHS[0], "top", "index.html")]
+    assert top["faceLoaded"] and top["cjkDrawn"], top

@@ -96,8 +96,9 @@ def _snapshot(out: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_index_lists_chapters_with_summary_download_and_reference(built):
-    _, out = built
-    assert out.is_symlink() and (out / "index.html").is_file()
+    _, top = built
+    assert top.is_symlink() and (top / "index.html").is_file()
+    out = top / "en"
     index = (out / "index.html").read_text(encoding="utf-8")
     for page, title in [("01_first.html", "First chapter (第一章)"),
                         ("02_second.html", "Second chapter"), ("03_third.html", "Third chapter")]:
@@ -106,7 +107,8 @@ def test_index_lists_chapters_with_summary_download_and_reference(built):
     assert 'href="_sources/01_first.ipynb"' in index
     assert (out / "_sources" / "01_first.ipynb").is_file()
     assert 'href="references.html"' in index and 'href="api/index.html"' in index
-    assert "SEED = 3" in index
+    assert 'href="../key_figures.json"' in index
+    assert "SEED = 3" in index and "LANG" not in index
     for name in ("references.html", "api/index.html", "api/display.html", "search.html"):
         assert (out / name).is_file(), name
     api = (out / "api" / "display.html").read_text(encoding="utf-8")
@@ -115,7 +117,8 @@ def test_index_lists_chapters_with_summary_download_and_reference(built):
 
 @pytest.mark.slow
 def test_chapters_have_navigation_numbered_figures_and_hidden_inputs(built):
-    _, out = built
+    _, top = built
+    out = top / "en"
     first = (out / "01_first.html").read_text(encoding="utf-8")
     assert 'href="index.html"' in first and 'href="02_second.html"' in first  # prev / next
     assert "Figure 1.1" in first and "The line below rises with the seed." in first
@@ -126,19 +129,23 @@ def test_chapters_have_navigation_numbered_figures_and_hidden_inputs(built):
     assert "Figure 2.1" in second and "Figure 2.2" in second
     assert "客群 3" in second  # the parameter reached the kernel
     assert second.count("<img") == 2
-    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    assert manifest["chapters"]["02_second"]["figures"] == 2
-    assert manifest["chapters"]["03_third"]["params"] == {}  # SEED is not declared there
+    manifest = json.loads((top / "build.json").read_text(encoding="utf-8"))["languages"]
+    for lang in ("en", "zh"):
+        assert manifest[lang]["chapters"]["02_second"]["figures"] == 2
+        assert manifest[lang]["chapters"]["03_third"]["params"] == {}  # SEED: not declared
 
 
 @pytest.mark.slow
 def test_key_figures_search_index_and_font(built):
-    _, out = built
-    figures = json.loads((out / "key_figures.json").read_text(encoding="utf-8"))
+    _, top = built
+    figures = json.loads((top / "key_figures.json").read_text(encoding="utf-8"))
     assert figures == {"01_first": {"seed": 3, "twice": 6}, "02_second": {}, "03_third": {}}
-    index = (out / "searchindex.js").read_text(encoding="utf-8")
-    terms = json.loads(index[index.index("(") + 1: index.rindex(")")])["terms"]
-    assert "客群" in terms and "tier" in terms
+    assert not (top / "jupyter_execute").exists()
+    for lang in ("en", "zh"):
+        index = (top / lang / "searchindex.js").read_text(encoding="utf-8")
+        terms = json.loads(index[index.index("(") + 1: index.rindex(")")])["terms"]
+        assert "客群" in terms and "tier" in terms, lang
+    out = top / "zh"
     font = out / "_static" / _site.FONT_FILE
     assert font.is_file() and 1_000 < font.stat().st_size < 2_000_000
     css = (out / "_static" / "kequn.css").read_text(encoding="utf-8")
@@ -150,21 +157,118 @@ def test_key_figures_search_index_and_font(built):
 
 
 @pytest.mark.slow
+def test_both_languages_declare_themselves_and_link_each_other(built):
+    _, top = built
+    index = (top / "index.html").read_text(encoding="utf-8")
+    assert 'href="en/index.html"' in index and 'href="zh/index.html"' in index
+    from fontTools.ttLib import TTFont
+
+    # the top page's characters are all in the font file it uses (no empty boxes)
+    font = top / "zh" / "_static" / _site.FONT_FILE
+    assert f'url("zh/_static/{_site.FONT_FILE}")' in index
+    cmap = TTFont(str(font)).getBestCmap()
+    assert [ch for ch in index if _site._is_cjk(ch) and ord(ch) not in cmap] == []
+    for lang, other, tag in (("en", "zh", "en"), ("zh", "en", "zh-CN")):
+        for page in ("index.html", "01_first.html", "references.html", "api/display.html"):
+            text = (top / lang / page).read_text(encoding="utf-8")
+            assert f'<html lang="{tag}"' in text, (lang, page)
+            up = "../" * (page.count("/") + 1)
+            assert f'href="{up}{other}/{page}"' in text, (lang, page)
+            assert (top / other / page).is_file()
+    zh = (top / "zh" / "index.html").read_text(encoding="utf-8")
+    assert "章节" in zh and "参考文献" in zh and "下载 notebook" in zh and "构建参数" in zh
+    assert "SEED = 3" in zh
+    assert "图 2.1" in (top / "zh" / "02_second.html").read_text(encoding="utf-8")
+    assert "API 参考" in (top / "zh" / "api" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_one_language_rebuilt_keeps_the_other(built, tmp_path):
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    report.build(out, notebooks=notebooks, only=["03"], languages=["en"], api=False)
+    after = _snapshot(out)
+    zh = {k: v for k, v in before.items() if k.startswith("zh/")}
+    assert {k: after[k] for k in zh} == zh  # the Chinese book is kept as it was
+    manifest = json.loads(after["build.json"])["languages"]
+    assert manifest["en"]["chapters"]["03_third"]["rebuilt"] is True
+    assert manifest["zh"]["chapters"]["03_third"]["rebuilt"] is False
+    assert 'href="zh/index.html"' in after["index.html"].decode()
+
+
+def test_lang_is_the_builders_and_languages_are_checked(tmp_path):
+    book = _book(tmp_path / "nb")
+    with pytest.raises(report.ReportParameterError, match="LANG is set by the builder"):
+        report.build(tmp_path / "r", notebooks=book, params={"LANG": "zh"})
+    with pytest.raises(report.ReportParameterError, match="'fr' is not one of"):
+        report.build(tmp_path / "r", notebooks=book, languages=["fr"])
+    assert not (tmp_path / ".r-builds").exists()  # nothing started
+
+
+_ZH_PO = """\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "First chapter"
+msgstr "第一章"
+
+msgid ""
+"It counts customers "
+"by tier."
+msgstr "按层级清点客户。"
+
+#, fuzzy
+msgid "The line below rises with the seed."
+msgstr "下面的线随种子上升。"
+"""
+
+
+def test_chinese_titles_summaries_and_captions_come_from_the_catalogue(tmp_path):
+    po = tmp_path / "01_first.po"
+    po.write_text(_ZH_PO, encoding="utf-8")
+    catalogue = _site.Catalogue(po)
+    chapter = report.Chapter(Path("01_first.ipynb"), "First chapter", "It counts customers by "
+                             "tier.")
+    assert _site.chapter_text(chapter, "zh", catalogue) == ("第一章", "按层级清点客户。")
+    assert _site.chapter_text(chapter, "en", catalogue) == (chapter.title, chapter.summary)
+    other = report.Chapter(Path("02_x.ipynb"), "Untranslated", "Not in the catalogue.")
+    assert _site.chapter_text(other, "zh", catalogue, {"title_zh": "第二章"}) == (
+        "第二章", "Not in the catalogue.")
+    # a figure without caption metadata takes the translated sentence before it; fuzzy: English
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("It counts customers\nby tier."),
+                nbformat.v4.new_code_cell("plot()"),
+                nbformat.v4.new_markdown_cell("The line below rises with the seed."),
+                nbformat.v4.new_code_cell("plot()")]
+    img = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    nb.cells[1].outputs = nb.cells[3].outputs = [img]
+    out = _site.prepare(nb, chapter, language="zh_CN", catalogue=catalogue)
+    caps = [c.metadata["mystnb"]["figure"]["caption"] for c in out.cells if "mystnb" in c.metadata]
+    assert caps == ["按层级清点客户。", "The line below rises with the seed."]
+    page = _site.index_page([chapter], {chapter.name: {"SEED": 1}}, {}, api=True, lang="zh",
+                            texts={chapter.name: ("第一章", "按层级清点客户。")})
+    assert "{doc}`第一章 <01_first>`" in page and "## 章节" in page and "SEED = 1" in page
+
+
+@pytest.mark.slow
 def test_only_rebuilds_one_chapter_and_keeps_the_others(built, tmp_path):
     notebooks, out = _copy(built, tmp_path)
     before = _snapshot(out)
     _notebook(notebooks / "02_second.ipynb", "Second chapter, again", "Rebuilt.", "y = 2")
     report.build(out, notebooks=notebooks, only=["02"], params={"SEED": 4}, api=False)
     after = _snapshot(out)
-    assert "Second chapter, again" in after["02_second.html"].decode()
-    assert after["_sources/01_first.ipynb"] == before["_sources/01_first.ipynb"]
-    assert "HIDDEN_INPUT_MARK" in after["01_first.html"].decode()
     figures = json.loads(after["key_figures.json"])
     assert figures["01_first"] == {"seed": 3, "twice": 6}
-    manifest = json.loads(after["build.json"])
-    assert manifest["chapters"]["02_second"] == {"figures": 0, "params": {"SEED": 4},
-                                                 "rebuilt": True}
-    assert manifest["chapters"]["01_first"]["rebuilt"] is False
+    manifest = json.loads(after["build.json"])["languages"]
+    for lang in ("en", "zh"):  # in both languages
+        assert "Second chapter, again" in after[f"{lang}/02_second.html"].decode()
+        kept = f"{lang}/_sources/01_first.ipynb"
+        assert after[kept] == before[kept]
+        assert "HIDDEN_INPUT_MARK" in after[f"{lang}/01_first.html"].decode()
+        assert manifest[lang]["chapters"]["02_second"] == {"figures": 0, "params": {"SEED": 4},
+                                                           "rebuilt": True}
+        assert manifest[lang]["chapters"]["01_first"]["rebuilt"] is False
     # the previous build is kept beside the new one, older ones are pruned
     builds = [p for p in _folders.builds_folder(out).iterdir() if p.is_dir()]
     assert len(builds) == 2
@@ -487,8 +591,8 @@ def test_sigkill_at_any_moment_leaves_the_previous_report_complete(built, tmp_pa
         except BlockingIOError:
             return ""
 
-    wanted = {"executing": "[2/3] executing", "rendering": "rendering the book",
-              "late": "book rendered"}[moment]
+    wanted = {"executing": "[2/3] executing", "rendering": "rendering the book (en",
+              "late": "book rendered (zh"}[moment]
     deadline = time.monotonic() + 300
     while wanted not in seen and proc.poll() is None and time.monotonic() < deadline:
         seen += more()
@@ -497,11 +601,12 @@ def test_sigkill_at_any_moment_leaves_the_previous_report_complete(built, tmp_pa
     proc.wait(30)
     now = _snapshot(out)
     # the report is the previous one, or (killed after the switch) the complete new one
-    assert now == before or (json.loads(now["build.json"])["chapters"].keys()
-                             == json.loads(before["build.json"])["chapters"].keys()
-                             and now.keys() >= {"index.html", "01_first.html", "02_second.html"})
+    assert now == before or (json.loads(now["build.json"]).keys()
+                             == json.loads(before["build.json"]).keys()
+                             and now.keys() >= {"index.html", "en/01_first.html",
+                                                "zh/02_second.html"})
     # the next build starts by removing what the killed one left
     report.build(out, notebooks=notebooks, only=["03"], api=False)
     assert not [p for p in _folders.builds_folder(out).iterdir()
                 if p.name.endswith(_folders.STAGING)]
-    assert (out / "01_first.html").is_file()
+    assert (out / "en" / "01_first.html").is_file() and (out / "zh" / "01_first.html").is_file()

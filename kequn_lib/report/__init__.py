@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import _sphinx_i18n
 from ..errors import KequnError
 from . import _execute, _folders, _site
 from ._execute import Terminated, execute
@@ -48,6 +49,7 @@ from ._notebooks import (
 from ._notebooks import list_chapters as _list_chapters
 
 __all__ = [
+    "LANGUAGES",
     "Chapter",
     "ReportError",
     "ReportParameterError",
@@ -184,18 +186,52 @@ def _previous_manifest(previous: Path | None) -> dict[str, Any]:
         return {}
 
 
+#: the book's languages, in order: the ``LANG`` value a notebook receives -> Sphinx's language
+LANGUAGES: dict[str, str] = {"en": "en", "zh": "zh_CN"}
+#: the folder of each language inside the report (``reports/en``, ``reports/zh``)
+FOLDERS: dict[str, str] = {"en": "en", "zh": "zh"}
+LOCALES = BOOK_CONFIG / "locales"
+
+
+def _check_languages(languages: Sequence[str] | str | None) -> list[str]:
+    if languages is None:
+        return list(LANGUAGES)
+    if isinstance(languages, str):
+        languages = [languages]
+    chosen = []
+    for lang in languages:
+        code = {"zh_cn": "zh", "zh-cn": "zh"}.get(str(lang).lower(), str(lang).lower())
+        if code not in LANGUAGES:
+            msg = (f"build: language {lang!r} is not one of the book's languages "
+                   f"({', '.join(map(repr, LANGUAGES))}); pass e.g. languages=['en'].")
+            raise ReportParameterError(msg)
+        if code not in chosen:
+            chosen.append(code)
+    if not chosen:
+        raise ReportParameterError("build: languages is empty; pass e.g. languages=['en'].")
+    return [lang for lang in LANGUAGES if lang in chosen]  # always in the book's order
+
+
 def build(
     output: str | Path | None = None,
     *,
     notebooks: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
     only: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
     timeout: int = 900,
     kernel_name: str = "python3",
     strict: bool = False,
     api: bool = True,
 ) -> Path:
     """Execute the notebooks in reading order and render the book; switch it in when complete.
+
+    The book is built in English and in Chinese from the same notebooks: each notebook is
+    executed once per language (its ``parameters`` cell receives ``LANG = "en"`` or
+    ``LANG = "zh"``), and each language is rendered by Sphinx into its own folder
+    (``reports/en/``, ``reports/zh/``; the Chinese prose comes from the translation catalogues in
+    ``book/locales``). ``reports/index.html`` leads to both, and every page links the same page in
+    the other language.
 
     Parameters
     ----------
@@ -207,10 +243,13 @@ def build(
     params : mapping, optional
         Values for the notebooks' parameters cells, e.g. ``{"DATA": "uci-bank-marketing",
         "N_CUSTOMERS": 20_000, "SEED": 1}``: plain literals (str, int, float, bool, None).
-        Each notebook receives the names it declares.
+        Each notebook receives the names it declares. ``LANG`` is set by the builder.
     only : sequence of str, optional
         Rebuild only the chapters whose file name starts with one of these prefixes
-        (``["02"]``); the other chapters are kept from the current report.
+        (``["02"]``); the other chapters are kept from the current report, in every language.
+    languages : sequence of str, optional
+        Build only these languages (``["en"]`` for a quick English build); the others are kept
+        from the current report. Both (``"en"``, ``"zh"``) by default.
     timeout : int, default=900
         Seconds allowed per cell.
     kernel_name : str, default="python3"
@@ -228,15 +267,27 @@ def build(
     Raises
     ------
     ReportError
-        If a notebook fails or the build is stopped (naming the chapter and the cell), the
-        output cannot be written, or no notebook matches ``only``. The previous report is left
-        as it was.
+        If a notebook fails or the build is stopped (naming the chapter, the language and the
+        cell), the output cannot be written, no notebook matches ``only``, or a chapter's key
+        figures differ between its English and Chinese runs. The previous report is left as it
+        was.
     ReportParameterError
         Before any kernel starts, if a parameter is not a plain literal or no notebook being
-        built declares it.
+        built declares it, ``LANG`` is passed, or a language is unknown.
+
+    Notes
+    -----
+    ``key_figures.json`` is one file for the whole report, not one per language: the language
+    changes words, never numbers, so the builder checks that both runs of a chapter declare the
+    same key figures and writes them once.
     """
     output = Path(output) if output is not None else DEFAULT_OUTPUT
     params = check_params(params)
+    langs = _check_languages(languages)
+    if "LANG" in params:
+        msg = ("build: LANG is set by the builder for each language of the book; pass "
+               "languages=['zh'] (make report LANG=zh) to build one language.")
+        raise ReportParameterError(msg)
     chapters = list_chapters(notebooks)
     chosen = select(chapters, only)
     declared = {c.name: parameter_names(read(c.path))[1] for c in chosen}
@@ -244,7 +295,7 @@ def build(
     try:
         _folders.check_output(output)
         with _sigterm(), _folders.locked(output) as builds:
-            return _build(output, builds, chapters, chosen, declared, params,
+            return _build(output, builds, chapters, chosen, declared, params, langs,
                           timeout=timeout, kernel_name=kernel_name, strict=strict, api=api)
     except Terminated:
         raise ReportError("the build was stopped (SIGTERM); the previous report is unchanged.") \
@@ -258,6 +309,39 @@ def build(
         raise ReportError(msg) from None
 
 
+def _kept_source(previous: Path | None, lang: str, name: str) -> Path | None:
+    """A chapter's rendered notebook in the current report (for ``only=``)."""
+    if previous is None:
+        return None
+    candidates = [previous / FOLDERS[lang] / "_sources" / name]
+    if lang == "en":  # a report from before the book had languages
+        candidates.append(previous / "_sources" / name)
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _catalogue(lang: str, chapter: Chapter) -> _site.Catalogue:
+    if lang == "en":
+        return _site.Catalogue()
+    return _site.Catalogue(LOCALES / LANGUAGES[lang] / "LC_MESSAGES" / f"{chapter.name}.po")
+
+
+def _setup_for(lang: str) -> str:
+    """Kernel set-up for a chapter that does not declare ``LANG``: set the language directly."""
+    return f"import kequn_lib as _kq\n_kq.set_language({lang!r})\ndel _kq\n"
+
+
+def _compare_figures(name: str, first: Mapping[str, Any], again: Mapping[str, Any],
+                     lang: str) -> None:
+    if dict(first) == dict(again):
+        return
+    keys = sorted(k for k in set(first) | set(again) if first.get(k) != again.get(k))
+    shown = ", ".join(f"{k}: {first.get(k)!r} vs {again.get(k)!r}" for k in keys[:5])
+    msg = (f"{name}.ipynb: the key figures of the English and the {lang!r} run differ ({shown}). "
+           "The language must change words, never numbers: look for a computation that "
+           "depends on LANG or on a translated label, or for an unseeded random step.")
+    raise ReportError(msg)
+
+
 def _build(
     output: Path,
     builds: Path,
@@ -265,6 +349,7 @@ def _build(
     chosen: list[Chapter],
     declared: dict[str, set[str]],
     params: dict[str, Any],
+    langs: list[str],
     *,
     timeout: int,
     kernel_name: str,
@@ -273,6 +358,8 @@ def _build(
 ) -> Path:
     previous = _folders.current(output)
     manifest = _previous_manifest(previous)
+    # a report from before the book had languages: its chapters are the English ones
+    old_langs = manifest.get("languages") or {"en": {"chapters": manifest.get("chapters", {})}}
     old_figures: dict[str, Any] = {}
     if previous is not None and (previous / "key_figures.json").exists():
         with contextlib.suppress(OSError, ValueError):
@@ -282,60 +369,114 @@ def _build(
     work = _folders.new_staging(builds)
     site = work / "site"
     started = time.perf_counter()
+    chosen_names = {c.name for c in chosen}
+    # languages in the finished report: those built, and those kept from the current one
+    kept_langs = [lang for lang in LANGUAGES if lang not in langs and previous is not None
+                  and (previous / FOLDERS[lang] / "index.html").is_file()]
+    present = [lang for lang in LANGUAGES if lang in langs or lang in kept_langs]
     try:
-        source = work / "source"
-        source.mkdir(parents=True)
-        shown: list[Chapter] = []
+        site.mkdir(parents=True)
         figures: dict[str, Any] = {}
-        used: dict[str, dict[str, Any]] = {}
-        counts: dict[str, int] = {}
-        chosen_names = {c.name for c in chosen}
-        for i, chapter in enumerate(chapters):
-            if chapter.name in chosen_names:
-                log.info("[%d/%d] executing %s", i + 1, len(chapters), chapter.path.name)
-                mine = {k: v for k, v in params.items() if k in declared[chapter.name]}
-                nb = execute(chapter.path, work / "executed" / chapter.path.name, params=mine,
-                             timeout=timeout, kernel_name=kernel_name, strict=strict)
-                figures[chapter.name] = _key_figures(nb)
-                used[chapter.name] = mine
-                counts[chapter.name] = _site.count_figures(nb)
-                prepared = _site.prepare(nb, chapter)
-                _write_notebook(prepared, source / chapter.path.name)
-            else:
-                kept = previous / "_sources" / chapter.path.name if previous else None
-                if kept is None or not kept.exists():
-                    log.warning("%s: not in the current report and not rebuilt (only=); left "
-                                "out", chapter.path.name)
-                    continue
-                shutil.copy2(kept, source / chapter.path.name)
-                figures[chapter.name] = old_figures.get(chapter.name, {})
-                used[chapter.name] = manifest.get("chapters", {}).get(chapter.name, {}).get(
-                    "params", {})
-                counts[chapter.name] = manifest.get("chapters", {}).get(chapter.name, {}).get(
-                    "figures", 0)
-                log.info("[%d/%d] %s kept from the current report", i + 1, len(chapters),
-                         chapter.path.name)
-            shown.append(chapter)
-        _write(source / "index.md", _site.index_page(shown, used, figures, api=api))
-        _write(source / "references.md", _site.references_page())
-        if api:
-            _site.api_pages(source / "api")
-        log.info("rendering the book (%d chapters%s)", len(shown), ", API" if api else "")
-        t0 = time.perf_counter()
-        _site.run_sphinx(BOOK_CONFIG, source, site, work / "doctrees", work / "sphinx.log")
-        log.info("book rendered in %.0f s", time.perf_counter() - t0)
-        _site.embed_font(site)
+        made: dict[str, dict[str, Any]] = {}
+        if "zh" in langs:  # the catalogues are compiled in the build folder, never in the book
+            shutil.copytree(LOCALES / LANGUAGES["zh"], work / "locales" / LANGUAGES["zh"],
+                            ignore=shutil.ignore_patterns("*.mo"))
+        # the top page leading to each language; its characters join the embedded font of the
+        # last language built, which the page uses
+        top = _site.top_page(
+            {LANGUAGES[x]: (FOLDERS[x], _sphinx_i18n.LANGUAGES[LANGUAGES[x]][1])
+             for x in present}, font=f"{FOLDERS[langs[-1]]}/_static/{_site.FONT_FILE}")
+        for lang in langs:
+            source = work / "source" / lang
+            source.mkdir(parents=True)
+            shown: list[Chapter] = []
+            used: dict[str, dict[str, Any]] = {}
+            counts: dict[str, int] = {}
+            texts: dict[str, tuple[str, str]] = {}
+            old_chapters = old_langs.get(lang, {}).get("chapters", {})
+            for i, chapter in enumerate(chapters):
+                catalogue = _catalogue(lang, chapter)
+                if chapter.name in chosen_names:
+                    log.info("[%d/%d] executing %s (%s)", i + 1, len(chapters),
+                             chapter.path.name, lang)
+                    mine = {k: v for k, v in params.items() if k in declared[chapter.name]}
+                    setup = None
+                    if "LANG" in declared[chapter.name]:
+                        mine["LANG"] = lang
+                    elif lang != "en":
+                        setup = _setup_for(lang)
+                    nb = execute(chapter.path, work / "executed" / lang / chapter.path.name,
+                                 params=mine, timeout=timeout, kernel_name=kernel_name,
+                                 strict=strict, setup=setup, label=f"LANG={lang!r}")
+                    declared_figures = _key_figures(nb)
+                    if chapter.name in figures:
+                        _compare_figures(chapter.name, figures[chapter.name], declared_figures,
+                                         lang)
+                    figures[chapter.name] = declared_figures
+                    used[chapter.name] = {k: v for k, v in mine.items() if k != "LANG"}
+                    counts[chapter.name] = _site.count_figures(nb)
+                    prepared = _site.prepare(nb, chapter, language=LANGUAGES[lang],
+                                             catalogue=catalogue)
+                    _write_notebook(prepared, source / chapter.path.name)
+                    meta = read(chapter.path).metadata
+                else:
+                    kept = _kept_source(previous, lang, chapter.path.name)
+                    if kept is None:
+                        log.warning("%s (%s): not in the current report and not rebuilt "
+                                    "(only=); left out", chapter.path.name, lang)
+                        continue
+                    shutil.copy2(kept, source / chapter.path.name)
+                    figures.setdefault(chapter.name, old_figures.get(chapter.name, {}))
+                    old = old_chapters.get(chapter.name, {})
+                    used[chapter.name] = old.get("params", {})
+                    counts[chapter.name] = old.get("figures", 0)
+                    meta = read(kept).metadata
+                    log.info("[%d/%d] %s (%s) kept from the current report", i + 1,
+                             len(chapters), chapter.path.name, lang)
+                texts[chapter.name] = _site.chapter_text(chapter, lang, catalogue, meta)
+                shown.append(chapter)
+            _write(source / "index.md", _site.index_page(
+                shown, used, {c.name: figures.get(c.name, {}) for c in shown}, api=api,
+                lang=lang, texts=texts, figures_href="../key_figures.json"))
+            _write(source / "references.md", _site.references_page(lang))
+            if api:
+                _site.api_pages(source / "api", lang)
+            log.info("rendering the book (%s: %d chapters%s)", lang, len(shown),
+                     ", API" if api else "")
+            t0 = time.perf_counter()
+            # rendered beside the site, not in it: MyST-NB writes a folder next to the output
+            out = work / "render" / lang / "html"
+            env = {"KEQUN_BOOK_LANGUAGE": LANGUAGES[lang],
+                   "KEQUN_BOOK_LOCALES": str(work / "locales"),
+                   "KEQUN_BOOK_LANGUAGES": ",".join(LANGUAGES[x] for x in present)}
+            _site.run_sphinx(BOOK_CONFIG, source, out, work / "doctrees" / lang,
+                             work / f"sphinx-{lang}.log", env=env)
+            log.info("book rendered (%s) in %.0f s", lang, time.perf_counter() - t0)
+            _site.embed_font(out, extra=top if lang == langs[-1] else "")
+            (out / ".buildinfo").unlink(missing_ok=True)
+            out.rename(site / FOLDERS[lang])
+            made[lang] = {
+                "chapters": {
+                    c.name: {"params": used[c.name], "figures": counts[c.name],
+                             "rebuilt": c.name in chosen_names}
+                    for c in shown
+                },
+            }
+        for lang in kept_langs:
+            log.info("%s: kept from the current report", lang)
+            shutil.copytree(previous / FOLDERS[lang], site / FOLDERS[lang], symlinks=True)
+            made[lang] = {"chapters": {
+                name: {**info, "rebuilt": False}
+                for name, info in old_langs.get(lang, {}).get("chapters", {}).items()}}
+            for name in made[lang]["chapters"]:
+                figures.setdefault(name, old_figures.get(name, {}))
+        _write(site / "index.html", top)
         _write(site / "key_figures.json",
                json.dumps(figures, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-        built = {
-            "chapters": {
-                c.name: {"params": used[c.name], "figures": counts[c.name],
-                         "rebuilt": c.name in chosen_names}
-                for c in shown
-            },
-        }
-        _write(site / "build.json", json.dumps(built, indent=2, sort_keys=True) + "\n")
-        (site / ".buildinfo").unlink(missing_ok=True)
+        built = {"languages": {lang: made[lang] for lang in present},
+                 "key_figures": "shared by the languages (checked equal)"}
+        _write(site / "build.json", json.dumps(built, indent=2, sort_keys=True,
+                                               ensure_ascii=False) + "\n")
         final = _folders.switch(output, site, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -377,6 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=None, metavar="PREFIX",
                         help="rebuild only notebooks starting with PREFIX (repeatable); the "
                         "other chapters are kept")
+    parser.add_argument("--lang", action="append", default=None, metavar="LANG",
+                        choices=list(LANGUAGES),
+                        help="build only this language (en or zh; repeatable); the others are "
+                        "kept. Default: both")
     parser.add_argument("--no-api", action="store_true", help="leave out the API reference")
     parser.add_argument("--strict", action="store_true", help="fail on warnings in outputs")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
@@ -401,7 +546,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         out = build(args.output, notebooks=args.notebooks, params=params, only=args.only,
-                    timeout=args.timeout, strict=args.strict, api=not args.no_api)
+                    languages=args.lang, timeout=args.timeout, strict=args.strict,
+                    api=not args.no_api)
     except KequnError as err:
         sys.stderr.write(f"report failed: {err}\n")
         return 1

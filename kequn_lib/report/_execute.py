@@ -130,8 +130,12 @@ def execute(
     kernel_name: str,
     strict: bool,
     setup: str | None = None,
+    label: str = "",
 ) -> Any:
-    """Execute ``path`` into ``output`` (an .ipynb) and return the executed notebook."""
+    """Execute ``path`` into ``output`` (an .ipynb) and return the executed notebook.
+
+    ``label`` (e.g. ``"LANG='zh'"``) is added to messages, to tell the runs of one notebook apart.
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -184,16 +188,17 @@ def execute(
                        + (f" (kernel: {kernel})" if kernel else ""))
     finally:
         state.pop("kernel_pid", None)
+    run = f" ({label})" if label else ""
     if failure is not None:
-        raise ReportError(f"notebook {path.name} {failure}.")
+        raise ReportError(f"notebook {path.name} {failure}{run}.")
     if state.get("terminated"):
         raise Terminated()
     if setup:
         result.cells.pop(0)
-    log.info("%s executed in %.1f s", path.name, time.perf_counter() - started)
+    log.info("%s%s executed in %.1f s", path.name, run, time.perf_counter() - started)
     problems = _problems(result)
     if problems:
-        text = f"notebook {path.name} left warnings or errors in its output: " + "; ".join(
+        text = f"notebook {path.name}{run} left warnings or errors in its output: " + "; ".join(
             problems[:5]
         )
         if strict:

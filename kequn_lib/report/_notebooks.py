@@ -56,8 +56,15 @@ def chapter(path: Path, nb: Any) -> Chapter:
             continue
         lines = [ln.strip() for ln in cell.source.splitlines()]
         title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), path.stem)
-        rest = [ln for ln in lines if ln and not ln.startswith("#")]
-        return Chapter(path, title, rest[0] if rest else "")
+        # the summary is the whole first paragraph (it may run over several source lines)
+        paragraph: list[str] = []
+        for ln in lines:
+            if ln.startswith("#") or not ln:
+                if paragraph:
+                    break
+                continue
+            paragraph.append(ln)
+        return Chapter(path, title, " ".join(paragraph))
     return Chapter(path, path.stem, "")
 
 
