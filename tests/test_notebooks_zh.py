@@ -81,7 +81,7 @@ def _execute_zh(path, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", ["02_contribution_tiering"])
+@pytest.mark.parametrize("stem", ["01_customer_base", "02_contribution_tiering"])
 def test_chinese_chapter_shows_no_english_prose(stem, monkeypatch, tmp_path):
     """Sentences, table headers and table cells of a Chinese chapter hold no English word of
     four letters or more outside code, except names in ALLOWED."""
