@@ -27,6 +27,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    require_role,
     warn,
 )
 from .errors import ParameterError, SchemaError
@@ -164,7 +165,9 @@ def estimate_wallet(
         ``log1p``); categorical, string and ordered-categorical columns are one-hot encoded
         (first level dropped). ``true_*`` columns are refused.
     target_col : str, default="aum"
-        What the customer holds with the bank today (CNY, >= 0).
+        What the customer holds with the bank today (CNY, >= 0). Needs the AUM role: a
+        table without this column is refused with a message that names the columns that
+        could stand in.
     quantile : float, default=0.9
         The conditional quantile taken as the wallet, in (0, 1). Higher means a more generous
         wallet (more customers look under-served).
@@ -268,7 +271,8 @@ def estimate_wallet(
         if stray:
             msg = f"{owner}: log_features {fmt_values(stray)} are not among features {features}."
             raise ParameterError(msg)
-    require_columns(data, [*features, target_col], owner=owner)
+    require_columns(data, features, owner=owner)
+    require_role(data, target_col, owner=owner)
     y_money = require_numeric(data, target_col, owner=owner, nonnegative=True)
     X = _design_matrix(data, features, log_features, na_category, owner)
     n, k = X.shape
