@@ -129,7 +129,7 @@ def _fixed(value: float, decimals: int, *, strip: bool = False) -> str:
 def _money(value: float, currency: str, digits: int | None) -> str:
     a = abs(value)
     if currency.upper() in ("CNY", "RMB", "元"):
-        for size, unit in ((1e8, "亿元"), (1e4, "万元")):
+        for size, unit in ((1e12, "万亿元"), (1e8, "亿元"), (1e4, "万元")):
             if a >= size:
                 x = value / size
                 d = digits if digits is not None else _decimals_for(x)
@@ -162,7 +162,7 @@ def fmt(
         ``"int"``: rounded, with thousands separators (12,345). ``"pct"``: a share from 0 to 1
         as a percentage (0.123 -> "12.3%"; shares below 1% keep two significant digits).
         ``"num"``: three significant digits, at least the integer part, with separators.
-        ``"money"``: CNY in 元, 万元 or 亿元 (three significant digits); another currency as
+        ``"money"``: CNY in 元, 万元, 亿元 or 万亿元 (three significant digits); another currency as
         "12,345 EUR", "1.2m EUR", "3.4bn EUR". ``"p"``: a p-value, three decimals, and
         "< 0.001" below 0.001 (never 0.000). ``"auto"``: "int" for whole numbers, "num"
         otherwise, "yes"/"no" for bools.
@@ -196,6 +196,8 @@ def fmt(
     ('0.0000123', '1,234,567')
     >>> kq.fmt(500_000, "money"), kq.fmt(1.234e9, "money"), kq.fmt(880, "money")
     ('50万元', '12.3亿元', '880元')
+    >>> kq.fmt(3.7e12, "money")
+    '3.7万亿元'
     >>> kq.fmt(1_234_567, "money", currency="EUR"), kq.fmt(float("nan"), "pct")
     ('1.2m EUR', '—')
     >>> kq.fmt(3.2e-12, "p"), kq.fmt(0.0421, "p")
@@ -290,12 +292,83 @@ def column_labels() -> dict[str, _Label]:
     return labels
 
 
+@lru_cache(maxsize=1)
+def value_labels() -> dict[tuple[str, str], str]:
+    """Chinese names of category values, keyed by ``(column, value)``; column ``"*"`` for any.
+
+    From the data dictionary (``data/README.md``, section "Values"), the tier presets
+    (``tier_presets.csv``, ``name_zh``), :data:`~kequn_lib.PERSONAS`,
+    :data:`~kequn_lib.RFM_SEGMENTS`, :data:`~kequn_lib.VALUE_QUADRANTS` and the content
+    checklist (``kequn_lib.content.CHECKLIST_ZH``).
+    """
+    from ._resources import data_path
+
+    found: dict[tuple[str, str], str] = {}
+    text = data_path("README.md").read_text(encoding="utf-8")
+    start = text.find("## Values")
+    if start >= 0:
+        for line in text[start:].split("\n## ", 1)[0].splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 3 and cells[0].startswith("`") and cells[1].startswith("`"):
+                found[(cells[0].strip("`"), cells[1].strip("`"))] = cells[2]
+    presets = pd.read_csv(data_path("tier_presets.csv"), usecols=["tier", "name_zh"])
+    for tier, zh in presets.drop_duplicates("tier").itertuples(index=False):
+        found.setdefault(("tier", str(tier)), str(zh))
+    from .datasets.synthetic import PERSONAS
+    from .potential import VALUE_QUADRANTS
+    from .rfm_analysis import RFM_SEGMENTS
+
+    for name, zh in PERSONAS.items():
+        for col in ("persona", "true_persona"):
+            found.setdefault((col, name), zh)
+    for en, zh in RFM_SEGMENTS.values():
+        found.setdefault(("segment", en), zh)
+    for en, zh in zip(VALUE_QUADRANTS["quadrant"], VALUE_QUADRANTS["quadrant_zh"], strict=True):
+        found.setdefault(("quadrant", str(en)), str(zh))
+    for en, zh in zip(VALUE_QUADRANTS["action"], VALUE_QUADRANTS["action_zh"], strict=True):
+        found.setdefault(("action", str(en)), str(zh))
+    from .content import CHECKLIST_ZH
+
+    for key, zh in CHECKLIST_ZH.items():
+        found.setdefault(key, zh)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _values_anywhere() -> dict[str, str]:
+    """Values whose Chinese name is the same in every column that has them."""
+    names: dict[str, set[str]] = {}
+    for (_col, value), zh in value_labels().items():
+        names.setdefault(value, set()).add(zh)
+    return {value: next(iter(zh)) for value, zh in names.items() if len(zh) == 1}
+
+
+def value_zh(value: Any, column: Any = None) -> str | None:
+    """The Chinese name of a category value in ``column`` (any column when not given), or None.
+
+    A value that is itself a column name of the data dictionary (a long table's ``metric``)
+    gets that column's Chinese term.
+    """
+    if not isinstance(value, str):
+        return None
+    known = value_labels()
+    if column is not None and (str(column), value) in known:
+        return known[(str(column), value)]
+    if ("*", value) in known:
+        return known[("*", value)]
+    if value in _values_anywhere():
+        return _values_anywhere()[value]
+    # a long table's column of column names ("aum", "contribution"): their dictionary terms
+    label = column_labels().get(value)
+    return label.zh if label is not None and label.zh else None
+
+
 def _humanise(name: str) -> str:
     words = str(name).replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else words
 
 
-def _label(name: Any, labels: Mapping[str, Any] | None) -> _Label:
+def _label(name: Any, labels: Mapping[str, Any] | None, column: Any = None) -> _Label:
     if labels and name in labels:
         given = labels[name]
         if isinstance(given, tuple):
@@ -304,7 +377,10 @@ def _label(name: Any, labels: Mapping[str, Any] | None) -> _Label:
     known = column_labels().get(str(name))
     if known is not None:
         return known
-    return _Label(_humanise(name))
+    # in the Chinese build, a column named by a category value (a crosstab's columns) gets the
+    # value's Chinese name; the English build shows the name in words, as before
+    zh = value_zh(name, column) if get_language() == "zh" else None
+    return _Label(_humanise(name), zh or "")
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -315,6 +391,9 @@ def _format_column(
 ) -> tuple[list[str], bool]:
     """Formatted cells of one column and whether it is numeric (right-aligned)."""
     values = list(s)
+    if get_language() == "zh" and not pd.api.types.is_numeric_dtype(s.dtype):
+        # category values under their Chinese names (data dictionary, section "Values")
+        values = [value_zh(v, s.name) or v for v in values]
     if kind == "text":
         return [DASH if _is_missing(v) else _as_text(v) for v in values], False
     if pd.api.types.is_bool_dtype(s.dtype):
@@ -510,7 +589,7 @@ def display_table(
     headers: list[_Label] = []
     numeric: list[bool] = []
     for i, col in enumerate(data.columns):
-        label = _label(col, labels)
+        label = _label(col, labels, df.columns.name)
         if col in percent:
             kind = "pct"
         elif col in money:

@@ -7,6 +7,9 @@
 - ``require_*`` check a table (:func:`require_frame`, :func:`require_columns`,
   :func:`require_numeric`, :func:`require_unique`); a miss is a :class:`~kequn_lib.SchemaError`
   (or :class:`~kequn_lib.InputTypeError`) naming the column and the first offending rows.
+- :data:`ROLES` and :data:`NEEDS` declare the customer table's column roles (the id required;
+  AUM, deposit, wealth, loan and card columns optional) and which role each public function
+  needs; :func:`require_role` refuses a table without it by naming the need.
 - :func:`fmt_values` formats offending values for a message; :func:`renamed_keywords` keeps an
   old keyword name working, with a ``FutureWarning``, while users move to the new one.
 - :func:`warn` issues a warning attributed to the caller's line outside kequn (however deep
@@ -470,6 +473,63 @@ def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:
             f"[{fmt_values(data.index[dup])}]. Aggregate or de-duplicate the table first."
         )
         raise SchemaError(msg, column=column, rows=list(data.index[dup]))
+
+
+# --- column roles and what each function needs ----------------------------------------------
+
+#: Roles of the customer table's columns: ``{role: (what it is, its default column names)}``.
+#: Only ``id`` is required of every table; the others are optional, and a function that needs
+#: one says so in :data:`NEEDS` (and its docstring).
+ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "id": ("a customer id column", ("customer_id",)),
+    "aum": ("an AUM column", ("aum",)),
+    "deposit": ("a deposit balance column", ("deposit_balance",)),
+    "wealth": ("a wealth-product balance column", ("wealth_balance",)),
+    "loan": ("a loan balance column", ("loan_balance",)),
+    "card": ("a card balance or credit-limit column", ("card_balance", "credit_limit")),
+}
+
+#: What each public function needs of a customer table beyond the id: ``{function: {role:
+#: keyword that names the column}}``. Functions not listed need no balance role (RFM on a
+#: transaction log, segment pipelines and profiles on chosen features, Dunbar groups).
+NEEDS: dict[str, dict[str, str]] = {
+    "aum_tiers": {"aum": "aum_col"},
+    "quantile_tiers": {"aum": "aum_col"},
+    "estimate_wallet": {"aum": "target_col"},
+    "layer_criteria": {"aum": "aum_col"},
+    "relationship_layers": {"aum": "aum_col"},
+}
+
+
+def require_role(data: pd.DataFrame, column: str, *, owner: str) -> None:
+    """Raise :class:`SchemaError` naming the need when ``data`` lacks the ``column`` that
+    ``owner`` needs for its role in :data:`NEEDS`, with the columns that could stand in.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_role(pd.DataFrame({"aum": [1.0]}), "aum", owner="aum_tiers")
+    """
+    if column in data.columns:
+        return
+    (role, keyword), = NEEDS[owner].items()
+    what = ROLES[role][0]
+    known = [c for r, (_w, cols) in ROLES.items() if r not in ("id", role) for c in cols]
+    present = [str(c) for c in data.columns]
+    near = [c for c in present if c in known] or [
+        c for c in present if pd.api.types.is_numeric_dtype(data[c])
+        and not pd.api.types.is_bool_dtype(data[c]) and c not in ROLES["id"][1]]
+    has = (f"this table has {', '.join(near)}" if near else
+           f"this table has no balance column (it has: {fmt_values(present, 10)})")
+    fix = f"pass {keyword}={near[0]!r} if that is the measure, or " if near else ""
+    parts = [c for c in ("deposit_balance", "wealth_balance") if c in present]
+    build = (
+        f"build AUM as data['aum'] = data[{parts or ['deposit_balance', 'wealth_balance']!r}]"
+        ".sum(axis=1) (deposits plus wealth products; loans and card limits are not assets)"
+        if role == "aum" else f"add {ROLES[role][1][0]!r}"
+    )
+    msg = f"{owner} needs {what} ({column!r}); {has}: {fix}{build}."
+    raise SchemaError(msg, column=column)
 
 
 # --- warnings -------------------------------------------------------------------------------

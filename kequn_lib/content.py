@@ -186,6 +186,31 @@ def content_needs(
     return out
 
 
+#: Chinese wording of the checklist's English cells, ``(column, English) -> Chinese``: the
+#: Chinese build of the report shows these (through the data dictionary's value names).
+CHECKLIST_ZH: dict[tuple[str, str], str] = {
+    ("question", "What does it mean to the client?"): "对客户意味着什么？",
+    ("question", "What value does it bring?"): "带来什么价值？",
+    ("question", "What problem does it solve?"): "解决什么问题？",
+    ("check", "The first lines name the client's own situation, not the bank's product."):
+        "开头几句说的是客户自己的处境，而不是银行的产品。",
+    ("check", "The benefit is stated in the client's terms (money, time, risk, peace of mind)."):
+        "用客户的语言讲好处（钱、时间、风险、安心）。",
+    ("check", "The message ends with one concrete step the client can take."):
+        "结尾给出客户可以马上做的一个具体步骤。",
+    ("market", "A rate cut: what happens to your maturing deposits"): "降息了：您到期的存款怎么办",
+    ("market", "Keep the yield you have for three more years"): "把现在的收益率再锁定三年",
+    ("market", "Where to park money that comes free next month"): "下个月到账的闲钱放在哪里",
+    ("professional", "New export-settlement rules and your invoices"): "出口结算新规与您的发票",
+    ("professional", "Lower FX cost on your regular supplier payments"):
+        "降低日常付款给供应商的换汇成本",
+    ("professional", "How to bridge a 60-day receivable gap"): "如何度过 60 天的应收账款缺口",
+    ("emotional", "Planning for a child's university years"): "为孩子的大学时光做规划",
+    ("emotional", "Peace of mind for your parents' savings"): "让父母的积蓄更安心",
+    ("emotional", "Who to call when a card is lost abroad"): "在国外丢了卡该打给谁",
+}
+
+
 def content_checklist() -> pd.DataFrame:
     """The three questions every piece of group content should answer, as a checklist table.
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_number, fmt_values, require_frame, require_numeric
+from ._validation import check_number, fmt_values, require_frame, require_numeric, require_role
 from .errors import ParameterError
 
 __all__ = ["QuantileTiers", "quantile_tiers", "table_currency"]
@@ -135,7 +135,9 @@ def quantile_tiers(
         defaults give the bottom half, the next 30 %, the next 15 %, the next 4 % and the top
         1 % (an assumption, shaped like the public ladders' pyramid).
     aum_col : str, default="aum"
-        Column holding AUM (ignored for a Series).
+        Column holding AUM (ignored for a Series). Needs the AUM role; any non-negative
+        measure works (``aum_col="credit_limit"`` tiers a card portfolio), and a table without
+        the column is refused with a message that names the columns that could stand in.
     labels : {"en", "zh"} or list of str, default="en"
         ``"en"``: ``"P0–P50"``, ..., ``"P99–P100"``; ``"zh"``: ``"0–50分位"``, ...; or one name
         per tier (``len(cuts) + 1`` names, lowest first).
@@ -187,6 +189,7 @@ def quantile_tiers(
                                  nonnegative=True)
     else:
         data = require_frame(data, owner=owner)
+        require_role(data, aum_col, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
     try:
         qs = np.array([float(c) for c in cuts], dtype="float64")

@@ -21,7 +21,7 @@ from .errors import ParameterError, SchemaError
 __all__ = ["essay_claims"]
 
 _COLUMNS = (
-    "claim_id", "topic", "statement_en", "term_zh", "label_zh", "part", "paragraph",
+    "claim_id", "topic", "statement_en", "statement_zh", "term_zh", "label_zh", "part", "paragraph",
     "citation", "source", "kind",
 )
 KINDS = ("observation", "argument", "example", "context")
@@ -83,6 +83,7 @@ def essay_claims(topic: str | None = None) -> pd.DataFrame:
     pandas.DataFrame
         One row per claim, RangeIndex. Columns: ``claim_id`` (``E..``), ``topic``,
         ``statement_en`` (the claim in our own words, not a translation of the wording),
+        ``statement_zh`` (the same claim in Chinese, in our own words),
         ``term_zh`` (the key Chinese term(s), separated by ``、``, each written verbatim at the
         locator), ``label_zh`` (the short Chinese name kequn uses for the idea), ``part`` and
         ``paragraph`` (locator: ``paragraph`` is the 1-based line number in the whole article

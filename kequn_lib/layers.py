@@ -31,6 +31,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    require_role,
 )
 from .errors import ParameterError
 from .groups import _check_rules, _resolve_by
@@ -120,7 +121,8 @@ def layer_criteria(
     app_col, rm_col, products_col, wealth_col, aum_col, referrals_col : str
         Columns of app logins (90 days), relationship-manager contacts (90 days), products held,
         wealth balance and AUM (CNY; ``wealth_col=None`` ignores wealth) and referrals
-        (12 months).
+        (12 months). The trust rule's wealth share needs the AUM role: without ``aum_col`` the
+        table is refused, naming the columns that could stand in, unless ``wealth_col=None``.
 
     Returns
     -------
@@ -149,6 +151,8 @@ def layer_criteria(
     cols = [app_col, rm_col, products_col, referrals_col]
     use_wealth = wealth_col is not None and rules.min_wealth_share is not None
     if use_wealth:
+        require_columns(data, [*cols, wealth_col], owner=owner)
+        require_role(data, aum_col, owner=owner)
         cols += [wealth_col, aum_col]
     require_columns(data, cols, owner=owner)
     v = {c: require_numeric(data, c, owner=owner, nonnegative=True).to_numpy() for c in cols}
@@ -187,7 +191,8 @@ def relationship_layers(
     rules : LayerRules, optional
         The visible thresholds; ``LayerRules()`` by default (assumptions, see its docstring).
     app_col, rm_col, products_col, wealth_col, aum_col, referrals_col : str
-        Column names, as in :func:`layer_criteria`.
+        Column names, as in :func:`layer_criteria` (the AUM role is needed unless
+        ``wealth_col=None``).
 
     Returns
     -------

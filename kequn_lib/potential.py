@@ -27,6 +27,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    require_role,
     warn,
 )
 from .errors import ParameterError, SchemaError
@@ -164,7 +165,9 @@ def estimate_wallet(
         ``log1p``); categorical, string and ordered-categorical columns are one-hot encoded
         (first level dropped). ``true_*`` columns are refused.
     target_col : str, default="aum"
-        What the customer holds with the bank today (CNY, >= 0).
+        What the customer holds with the bank today (CNY, >= 0). Needs the AUM role: a
+        table without this column is refused with a message that names the columns that
+        could stand in.
     quantile : float, default=0.9
         The conditional quantile taken as the wallet, in (0, 1). Higher means a more generous
         wallet (more customers look under-served).
@@ -268,7 +271,8 @@ def estimate_wallet(
         if stray:
             msg = f"{owner}: log_features {fmt_values(stray)} are not among features {features}."
             raise ParameterError(msg)
-    require_columns(data, [*features, target_col], owner=owner)
+    require_columns(data, features, owner=owner)
+    require_role(data, target_col, owner=owner)
     y_money = require_numeric(data, target_col, owner=owner, nonnegative=True)
     X = _design_matrix(data, features, log_features, na_category, owner)
     n, k = X.shape
@@ -334,12 +338,18 @@ VALUE_QUADRANTS = pd.DataFrame(
             "Serve efficiently: low-cost digital channels, and watch for life events that move "
             "a customer into another quadrant.",
         ],
+        "action_zh": [
+            "重点投入：配备客户经理、量身定制理财与信贷方案、优先服务，争取客户仍存放在他行的资产。",
+            "巩固维护：银行已握有客户的大部分资产，以服务质量和忠诚度权益守住，而非再推新产品。",
+            "培育提升：贡献度分层排名靠后的隐性价值客户，以精准营销和升级（如升为金卡）提高钱包份额。",
+            "高效服务：以低成本的线上渠道服务，并留意可能使客户转入其他象限的人生事件。",
+        ],
     }
 )
 _QUADRANTS_DOC = (
     "The four quadrants of :func:`value_matrix`, in priority order, with what a bank does in "
-    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level`` "
-    "and ``action``."
+    "each: columns ``quadrant``, ``quadrant_zh``, ``contribution_level``, ``potential_level``, "
+    "``action`` and its Chinese wording ``action_zh``."
 )
 VALUE_QUADRANTS.__doc__ = _QUADRANTS_DOC  # the table's own doc, not pandas.DataFrame's
 

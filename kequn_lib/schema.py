@@ -32,6 +32,8 @@ MONEY_COLUMNS = (
     "deposit_balance",
     "wealth_balance",
     "loan_balance",
+    "card_balance",
+    "credit_limit",
     "fx_volume_12m",
     "fee_income_12m",
     "true_wallet",
@@ -67,8 +69,7 @@ def _count() -> pa.Column:
 CUSTOMER_SCHEMA = pa.DataFrameSchema(
     {
         "customer_id": pa.Column(nullable=False, unique=True, required=True),
-        "aum": _money(required=True),
-        **{c: _money() for c in MONEY_COLUMNS if c != "aum"},
+        **{c: _money() for c in MONEY_COLUMNS},
         **{c: _count() for c in COUNT_COLUMNS},
         **{c: pa.Column(bool, required=False) for c in FLAG_COLUMNS},
         "age": pa.Column(
@@ -78,15 +79,18 @@ CUSTOMER_SCHEMA = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(
-            lambda df: (df["true_wallet"] >= df["aum"] - 1e-6) if "true_wallet" in df else True,
+            lambda df: (df["true_wallet"] >= df["aum"] - 1e-6)
+            if "true_wallet" in df and "aum" in df else True,
             error="true_wallet >= aum (the wallet is all the customer's financial assets)",
         ),
     ],
     name="customer table",
     strict=False,
 )
-"""pandera schema of the customer table: ``customer_id`` unique and ``aum`` finite and
-non-negative are required; the other documented columns are checked when present."""
+"""pandera schema of the customer table: only ``customer_id`` (unique) is required. Money
+columns (``aum``, deposit, wealth, loan and card balances, credit limits, volumes, fees) are
+optional roles, finite and non-negative when present; a function that needs one names it (see
+``kequn_lib._validation.NEEDS``)."""
 
 TRANSACTION_SCHEMA = pa.DataFrameSchema(
     {
@@ -141,7 +145,10 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per customer, with at least ``customer_id`` and ``aum``.
+        One row per customer, with at least ``customer_id``. AUM, deposit, wealth, loan and
+        card columns are optional roles: a card portfolio or a loan-only table is a customer
+        table too, and each function that needs AUM says so (and refuses a table without it,
+        naming the column to pass).
 
     Returns
     -------
@@ -151,7 +158,7 @@ def validate_customers(data: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        If a required column is missing, ``customer_id`` repeats, mixes number and text ids or
+        If ``customer_id`` is missing, ``customer_id`` repeats, mixes number and text ids or
         has blank ids, money is true/false, or a documented column breaks its rule (negative
         or infinite money, age out of range, ``true_wallet < aum``). The message names the
         column, the rule and the first offending rows. Integer and Decimal money is accepted.

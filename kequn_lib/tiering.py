@@ -35,6 +35,7 @@ from ._validation import (
     require_columns,
     require_frame,
     require_numeric,
+    require_role,
     require_unique,
     warn,
 )
@@ -189,7 +190,9 @@ def aum_tiers(
         Custom ladder ``{tier name: inclusive lower bound in CNY}``, lowest first. Bounds must be
         finite, non-negative, strictly increasing and start at 0; names must be unique.
     aum_col : str, default="aum"
-        Column of ``data`` holding AUM (ignored for a Series).
+        Column of ``data`` holding AUM (ignored for a Series). Needs the AUM role: a table
+        without this column (a card portfolio, a loan book) is refused with a message that
+        names the columns that could stand in.
     labels : {"zh", "en"}, default="zh"
         For presets: label tiers with the Chinese name (``name_zh``) or the English key.
     id_col : str or None, default="customer_id"
@@ -292,6 +295,7 @@ def aum_tiers(
                                  nonnegative=True)
     else:
         data = require_frame(data, owner=owner)
+        require_role(data, aum_col, owner=owner)
         values = require_numeric(data, aum_col, owner=owner, nonnegative=True)
         if id_col is not None and id_col in data.columns:
             try:

@@ -69,6 +69,12 @@ def individuals() -> pd.DataFrame:
     return c[c["customer_kind"] == "individual"]
 
 
+def _cards() -> pd.DataFrame:
+    """A card portfolio: ids, card balances and limits, no AUM."""
+    return pd.DataFrame({"customer_id": ["K01", "K02"], "card_balance": [1200.0, 80.0],
+                         "credit_limit": [2e4, 5e3]})
+
+
 def _with(**changes: Any) -> pd.DataFrame:
     """The small customer table with some columns replaced."""
     return customers().assign(**changes)
@@ -297,9 +303,9 @@ CASES: list[Case] = [
     # schema
     C("schema-not-frame", "schema", "a dict instead of a DataFrame",
       lambda: kq.validate_customers({"customer_id": [1]}), kq.InputTypeError, "DataFrame"),
-    C("schema-missing-column", "schema", "customer table without 'aum'",
-      lambda: kq.validate_customers(customers().drop(columns="aum")),
-      SchemaError, "'aum'"),
+    C("schema-missing-column", "schema", "customer table without 'customer_id'",
+      lambda: kq.validate_customers(customers().drop(columns="customer_id")),
+      SchemaError, "'customer_id'"),
     C("schema-duplicate-id", "schema", "duplicate customer_id",
       lambda: kq.validate_customers(_with(customer_id=1)), SchemaError, "customer_id"),
     C("schema-negative-money", "schema", "negative AUM",
@@ -433,6 +439,21 @@ CASES: list[Case] = [
     C("profile-lexicon", "clustering", "persona words that are not four strings",
       lambda: kq.profile_segments(individuals(), _pipeline().predict(individuals()),
                                   lexicon={"age": ("年长",)}), ParameterError, "lexicon"),
+    # column roles: a table without the AUM a function needs
+    C("roles-tiers-card-portfolio", "roles", "AUM tiers of a card portfolio (no aum column)",
+      lambda: kq.aum_tiers(_cards()), SchemaError, "aum_tiers needs an AUM column"),
+    C("roles-quantile-no-aum", "roles", "quantile tiers of a table without aum",
+      lambda: kq.quantile_tiers(_cards()), SchemaError, "pass aum_col='card_balance'"),
+    C("roles-wallet-loan-book", "roles", "wallet estimate of a loan-only table",
+      lambda: kq.estimate_wallet(pd.DataFrame({"customer_id": [1, 2], "age": [30, 40],
+                                               "loan_balance": [1e5, 2e5]}), features=["age"]),
+      SchemaError, "estimate_wallet needs an AUM column"),
+    C("roles-layers-no-aum", "roles", "trust layer's wealth share without aum",
+      lambda: kq.relationship_layers(individuals().drop(columns="aum")), SchemaError,
+      "layer_criteria needs an AUM column"),
+    C("roles-no-balance", "roles", "AUM tiers of a table with no balance at all",
+      lambda: kq.aum_tiers(pd.DataFrame({"customer_id": ["a"], "region": ["n"]})),
+      SchemaError, "no balance column"),
     # groups
     C("dunbar-band", "groups", "min_size larger than max_size",
       lambda: kq.dunbar_groups(individuals(), by="region", features=["age"], min_size=200,

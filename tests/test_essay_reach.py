@@ -52,7 +52,7 @@ def test_statements_are_our_own_words():
     text = "".join(_article_lines())
     for row in kq.essay_claims().itertuples():
         assert not CJK.fullmatch(row.statement_en.replace(" ", "")), row.claim_id
-        for run in CJK.findall(row.statement_en):
+        for run in CJK.findall(row.statement_en) + CJK.findall(row.statement_zh):
             for i in range(len(run) - 7):
                 assert run[i:i + 8] not in text, f"{row.claim_id} copies article wording"
 

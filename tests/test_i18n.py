@@ -140,7 +140,8 @@ def test_table_headers_follow_the_language():
     table = kq.display_table(t)
     assert list(table.frame.columns) == ["分层（Tier）", "客户数（Customers）",
                                          "管理资产占比（AUM share）"]
-    assert table.frame.to_numpy().tolist() == [["mass", "48,000", "68.6%"]]  # same cells
+    # same numbers; the tier's name is its Chinese one (data dictionary, Values)
+    assert table.frame.to_numpy().tolist() == [["大众", "48,000", "68.6%"]]
     html = table.to_html()
     assert '分层<br><span class="kequn-en" lang="en">Tier</span>' in html
     # a label without a Chinese term stays as it is
@@ -195,3 +196,68 @@ def test_yes_and_no_follow_the_language():
     kq.set_language("zh")
     assert kq.display_table(t).frame.iloc[:, 0].tolist() == ["是", "否"]
     assert kq.display_table(t).frame.columns[0] == "贷款客户（Loan customer）"
+
+
+# --- category values ---------------------------------------------------------------------------
+
+
+def test_category_values_in_tables_follow_the_language():
+    c = kq.make_customers(n=400, random_state=0)
+    cols = ["bank", "customer_kind", "industry", "region", "education", "card_level"]
+    en = kq.display_table(c.loc[:5, cols]).frame
+    assert en.iloc[:, 0].isin(["ICBC", "ABC", "CCB", "BOC"]).all()  # the English build as before
+    crosstab = pd.crosstab(c["bank"], c["customer_kind"], margins=True, margins_name="all")
+    assert list(kq.display_table(crosstab, index=True).frame.columns) == [
+        "Bank (银行)", "Individual", "Corporate", "All"]
+    kq.set_language("zh")
+    zh = kq.display_table(c.loc[:5, cols]).frame
+    words = {w for row in zh.to_numpy().tolist() for cell in row for w in WORD.findall(cell)}
+    assert not words, f"English category values in the Chinese build: {sorted(words)}"
+    assert zh.iloc[:, 0].isin(["工商银行", "农业银行", "建设银行", "中国银行"]).all()
+    table = kq.display_table(crosstab, index=True).frame
+    assert list(table.columns) == ["银行（Bank）", "个人客户（Individual）",
+                                   "对公客户（Corporate）",
+                                   "合计（All）"]
+    assert table.iloc[-1, 0] == "合计"
+
+
+def test_every_synthetic_category_value_has_a_chinese_name():
+    from kequn_lib._display import value_labels, value_zh
+
+    c = kq.make_customers(n=2_000, random_state=0)
+    missing = [(col, v) for col in ["bank", "customer_kind", "industry", "region", "education",
+                                    "card_level", "true_persona"]
+               for v in c[col].dropna().unique() if not value_zh(str(v), col)]
+    missing += [("layer", v) for v in kq.LAYER_LABELS if not value_zh(v, "layer")]
+    missing += [("tier", v) for v in kq.tier_presets()["tier"] if not value_zh(v, "tier")]
+    assert not missing, f"add rows to data/README.md, section Values: {missing}"
+    assert all(HAN.search(zh) for zh in value_labels().values())
+    assert value_zh("diamond", "card_level") == "钻石卡" and value_zh("diamond", "tier") == "钻石"
+
+
+def test_figure_category_values_follow_the_language():
+    c = kq.make_customers(n=400, random_state=0)
+    ax = kq.plot_mix(c, x="bank", hue="region", ax=plt.figure().gca())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["urban", "county", "rural"]
+    kq.set_language("zh")
+    ax = kq.plot_mix(c, x="bank", hue="region", ax=plt.figure().gca())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["城区", "县域", "农村"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["工商银行", "农业银行", "建设银行",
+                                                            "中国银行"]
+    ax = kq.plot_aum_distribution(c, hue="customer_kind", ax=plt.figure().gca())
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "客户类型"
+    assert {t.get_text() for t in legend.get_texts()} == {"个人客户", "对公客户"}
+
+
+def test_segment_personas_are_chinese_in_the_chinese_build():
+    c = kq.make_customers(n=1_500, random_state=0)
+    en = kq.segment_customers(c, k_range=(3, 4), random_state=0)
+    assert all(" / " in p for p in en.profile["persona"].astype(str))  # English build as before
+    kq.set_language("zh")
+    zh = kq.segment_customers(c, k_range=(3, 4), random_state=0)
+    words = [w for name in [*zh.names, *zh.profile["persona"].astype(str)]
+             for w in WORD.findall(name)]
+    assert not words, f"English in Chinese persona names: {words}"
+    assert [p.split(" / ")[0] for p in en.profile["persona"].astype(str)] == list(
+        zh.profile["persona"].astype(str))

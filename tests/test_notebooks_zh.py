@@ -37,3 +37,55 @@ def test_chapter_executes_in_chinese(path, monkeypatch, tmp_path):
     assert bilingual or not headers, "no table header takes its label from the dictionary"
     # a header with both languages starts with its Chinese term and holds the English below
     assert all(_HAN.match(h) and "kequn-en" in h for h in bilingual), bilingual[:5]
+
+
+# --- no English prose for a reader of the Chinese edition ---------------------------------------
+
+_EXECUTED_ZH: dict[str, object] = {}
+#: Latin words a Chinese page may show outside code: method and measure names, abbreviations
+#: and the names of banks and products as cited.
+ALLOWED = {
+    "AUM", "RFM", "BG", "NBD", "ARI", "NMI", "MAE", "RMSE", "WeBank", "MYbank", "ICBC", "kequn",
+    "Calinski", "Harabasz", "Davies", "Bouldin", "means", "alive", "Gamma", "Lorenz", "Pareto",
+}
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]{3,}")
+
+
+def _shown_text(nb) -> list[tuple[int, str]]:
+    """(cell, text) a reader sees in Markdown outputs and tables, without code spans, link
+    targets and the English line under a Chinese-first table header."""
+    import html
+
+    seen = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            md = data.get("text/markdown", "")
+            md = "".join(md) if isinstance(md, list) else md
+            md = re.sub(r"`[^`]*`", " ", re.sub(r"\]\([^)]*\)", "]", md))
+            page = data.get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            page = re.sub(r"<style.*?</style>|<span class=\"kequn-en\" lang=\"en\">.*?</span>", " ",
+                          page, flags=re.S)
+            seen += [(i, md), (i, html.unescape(re.sub(r"<[^>]+>", " ", page)))]
+    return seen
+
+
+def _execute_zh(path, monkeypatch, tmp_path):
+    if path.stem not in _EXECUTED_ZH:
+        monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
+        _EXECUTED_ZH[path.stem] = report.execute_notebook(
+            path, params={**DEFAULT_PARAMS, "LANG": "zh"}, strict=True, setup=ZH_SETUP,
+            timeout=600)
+    return _EXECUTED_ZH[path.stem]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", ["01_customer_base", "02_contribution_tiering"])
+def test_chinese_chapter_shows_no_english_prose(stem, monkeypatch, tmp_path):
+    """Sentences, table headers and table cells of a Chinese chapter hold no English word of
+    four letters or more outside code, except names in ALLOWED."""
+    nb = _execute_zh(next(p for p in NOTEBOOKS if p.stem == stem), monkeypatch, tmp_path)
+    english = sorted({(i, w) for i, text in _shown_text(nb) for w in _LATIN_WORD.findall(text)
+                      if w not in ALLOWED})
+    assert not english, f"{stem}: English words a Chinese reader meets (cell, word): {english}"

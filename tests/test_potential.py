@@ -405,7 +405,7 @@ def test_wallet_on_synthetic_bank():
         ({"features": ["age", 3]}, ParameterError, "must be strings"),
         ({"features": ["age", "income"]}, SchemaError, "missing column"),
         ({"target_col": "true_wallet"}, ParameterError, "ground truth"),
-        ({"target_col": "balance"}, SchemaError, "missing column"),
+        ({"target_col": "balance"}, SchemaError, "needs an AUM column \\('balance'\\)"),
         ({"quantile": 0.0}, ParameterError, "quantile must be in"),
         ({"quantile": 1.0}, ParameterError, "quantile must be in"),
         ({"quantile": 1.5}, ParameterError, "quantile must be in"),

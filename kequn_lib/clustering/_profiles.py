@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._i18n import get_language
 from .._validation import (
     fmt_values,
     renamed_keywords,
@@ -60,11 +61,16 @@ PERSONA_MIN_Z = 0.5
 
 def _generic_terms(feat: str) -> tuple[str, str, str, str, str]:
     """Persona terms for a column outside the lexicon: has_x -> with/without x, else high/low."""
+    from .._display import column_labels
+
+    known = column_labels().get(feat)
     if feat.startswith("has_"):
         thing = feat[4:].replace("_", " ")
-        return feat, f"有{thing}", f"with {thing}", f"无{thing}", f"no {thing}"
+        zh = known.zh.removesuffix("客户") if known is not None and known.zh else thing
+        return feat, f"有{zh}", f"with {thing}", f"无{zh}", f"no {thing}"
     name = feat.replace("_", " ")
-    return feat, f"{name}高", f"high {name}", f"{name}低", f"low {name}"
+    zh = known.zh if known is not None and known.zh else name
+    return feat, f"{zh}高", f"high {name}", f"{zh}低", f"low {name}"
 
 
 _Terms = tuple[str, str, str, str, str]
@@ -113,9 +119,11 @@ def _persona_terms(z: pd.Series, lexicon: dict[str, _Terms]) -> list[tuple[str, 
 
 
 def _name(terms: list[tuple[str, str]]) -> str:
-    if not terms:
-        return "大众均衡 / mass, balanced"
-    return f"{'·'.join(t[0] for t in terms)} / {', '.join(t[1] for t in terms)}"
+    """"高资产·经理常联系 / high AUM, RM-served"; the Chinese half alone in the Chinese build."""
+    zh = "·".join(t[0] for t in terms) if terms else "大众均衡"
+    if get_language() == "zh":
+        return zh
+    return f"{zh} / {', '.join(t[1] for t in terms) if terms else 'mass, balanced'}"
 
 
 def _persona(z: pd.Series, *, max_terms: int = 2) -> str:
@@ -203,7 +211,8 @@ def profile_segments(
     say), using a small bilingual lexicon (extend it with ``lexicon=``); segments with no such
     feature are called ``"大众均衡 / mass, balanced"``. Names are unique within a run: segments
     that would share a name get their next distinguishing feature, and a suffix
-    ``" #<label>"`` only when none is left.
+    ``" #<label>"`` only when none is left. In the Chinese build (``kq.set_language("zh")``)
+    a persona is its Chinese half alone (``"大众均衡"``).
 
     Examples
     --------

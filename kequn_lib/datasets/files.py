@@ -399,8 +399,9 @@ def _arrow_csv(data: bytes | Path, start: int, names: list[str], sep: str, decim
     """Read the body with pyarrow's multi-threaded parser: ids as text, number columns as
     float64, coded columns (flags, dates, categories) as dictionaries, others inferred (never as
     dates or true/false). A column that does not parse as its type is read again as text, for
-    the checks of :func:`_parse` to word. Returns the frame and the rows whose field count is
-    not the header's (skipped here, reported by the caller)."""
+    the checks of :func:`_parse` to word. Returns the table and ``[]``, or ``None`` and the
+    field count of the first row whose count is not the header's (the caller finds them all;
+    no per-row callback, which would slow the parser)."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -418,19 +419,12 @@ def _arrow_csv(data: bytes | Path, start: int, names: list[str], sep: str, decim
     for _ in range(len(names) + 1):
         types = {n: (pa.string() if n in text_cols else pa.float64() if kinds.get(n) == "number"
                      else dict_type if kinds.get(n) == "coded" else None) for n in names}
-        invalid: list[Any] = []
-
-        def handler(row: Any, invalid: list[Any] = invalid) -> str:
-            invalid.append(row)
-            return "skip"
-
         try:
             table = pacsv.read_csv(
                 body(), memory_pool=pa.system_memory_pool(),
                 read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=sep, invalid_row_handler=handler,
-                    newlines_in_values=quotes),
+                    delimiter=sep, newlines_in_values=quotes),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: t for n, t in types.items() if t is not None},
                     null_values=_ARROW_NULLS, strings_can_be_null=False, true_values=[],
@@ -438,6 +432,9 @@ def _arrow_csv(data: bytes | Path, start: int, names: list[str], sep: str, decim
                     quoted_strings_can_be_null=False),
             )
         except pa.ArrowInvalid as err:
+            count = re.search(r"CSV parse error: Expected \d+ columns, got (\d+)", str(err))
+            if count is not None:  # a row of another field count: located by the caller
+                return None, [int(count[1])]
             hit = re.search(r"In CSV column #(\d+)", str(err))
             if hit is None or names[int(hit[1])] in text_cols:
                 raise
@@ -455,7 +452,7 @@ def _arrow_csv(data: bytes | Path, start: int, names: list[str], sep: str, decim
             if pc.all(pc.match_substring_regex(col, r"^[1-9][0-9]{0,17}$")).as_py():
                 table = table.set_column(i, name, pc.cast(
                     col, pa.int64(), memory_pool=pa.system_memory_pool()))
-    return table, invalid
+    return table, []
 
 
 def _arrow_frame(table: Any, kinds: dict[str, str | None]) -> pd.DataFrame:
@@ -524,7 +521,7 @@ def _read_text(path: Path, *, encoding: str, sep: Any, header: Any, skiprows: An
     if invalid:  # rows pyarrow skipped: find their line numbers
         body = (source.read_bytes() if isinstance(source, Path) else source)[data_start:]
         bad = _bad_field_counts(body, sep, expected, first) or [
-            (None, row.actual_columns) for row in invalid]
+            (None, k) for k in invalid]
     if bad:
         shown = ", ".join(f"line {n} has {k}" if n is not None else f"a line has {k}"
                           for n, k in bad[:5])

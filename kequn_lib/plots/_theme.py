@@ -189,6 +189,38 @@ def _term(name: object) -> str:
     return known.zh if known is not None and known.zh else str(name)
 
 
+def _value_name(value: object, column: object = None) -> str:
+    """A category value on a figure: its Chinese name in the Chinese build (data dictionary,
+    section "Values"), the value itself otherwise."""
+    if get_language() == "zh":
+        from .._display import value_zh
+
+        zh = value_zh(str(value), column)
+        if zh:
+            return zh
+    return str(value)
+
+
+def _zh_values(data: pd.DataFrame, cols: list[str | None]) -> pd.DataFrame:
+    """In the Chinese build, a copy of ``data`` whose category values in ``cols`` carry their
+    Chinese names (data dictionary, section "Values"; order kept); ``data`` itself otherwise."""
+    cols = [c for c in cols if c is not None and c in data.columns]
+    if get_language() != "zh" or not cols:
+        return data
+    from .._display import value_zh
+
+    out = data.copy()
+    for col in cols:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            names = [value_zh(c, col) or c for c in s.cat.categories]
+            if len(set(names)) == len(names):
+                out[col] = s.cat.rename_categories(names)
+        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = s.map(lambda v, col=col: value_zh(v, col) or v)
+    return out
+
+
 def _require_plot_data(
     data: pd.DataFrame, numeric: list[str], *, owner: str, rows: bool = True
 ) -> None:
@@ -247,6 +279,7 @@ def plot_lorenz(
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])
         require_columns(data, cols, owner="plot_lorenz")
+        data = _zh_values(data, [hue])
         if hue:
             groups = {str(k): g[x] for k, g in data.groupby(hue, observed=True, sort=True)}
         else:

@@ -13,7 +13,7 @@ from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
-from ._theme import _get_ax, _page_points, _term
+from ._theme import _get_ax, _page_points, _term, _value_name, _zh_values
 
 __all__ = ["plot_aum_distribution", "plot_mix", "plot_take_up"]
 
@@ -56,6 +56,7 @@ def plot_mix(
                "so there is no mix to plot. Pass a table with values in both columns.")
         raise SchemaError(msg)
     ax = _get_ax(ax)
+    data = _zh_values(data, [x, hue])
     shares = pd.crosstab(data[x], data[hue], normalize="index")
     shares.plot.barh(stacked=True, ax=ax, width=0.75, colormap=kwargs.pop("colormap", "tab20"),
                      **kwargs)
@@ -105,6 +106,7 @@ def plot_take_up(
     ax = _get_ax(ax)
     table = data.groupby(by, observed=True)[flags].mean().T
     table.index = [(labels or {}).get(f, _term(f)) for f in table.index]
+    table.columns = [_value_name(c, by) for c in table.columns]
     kwargs.setdefault("annot_kws", {"fontsize": _page_points(ax)})
     sns.heatmap(table, annot=True, fmt=".0%", cmap=kwargs.pop("cmap", "Blues"), vmin=0, vmax=1,
                 cbar_kws={"label": _bi("share of customers", "客户占比", paren=False)}, ax=ax,
@@ -157,8 +159,10 @@ def plot_aum_distribution(
     zeros = int((values <= 0).sum())
     if positive.empty:
         raise ParameterError(f"plot_aum_distribution: column {x!r} has no positive values.")
-    sns.histplot(positive, x=x, hue=hue, log_scale=True, element="step", stat="count",
-                 common_norm=False, ax=ax, **kwargs)
+    sns.histplot(_zh_values(positive, [hue]), x=x, hue=hue, log_scale=True, element="step",
+                 stat="count", common_norm=False, ax=ax, **kwargs)
+    if hue is not None and ax.get_legend() is not None:
+        ax.get_legend().set_title(_term(hue))
     for label, value in (bars or {}).items():
         ax.axvline(value, color="black", lw=1, ls=":")
         ax.text(value, ax.get_ylim()[1] * 0.95, f" {label}", fontsize="small", va="top")

@@ -14,7 +14,7 @@ from .._i18n import label as _bi
 from .._i18n import localise as _loc
 from .._validation import check_int, require_columns, require_frame
 from . import _docstrings
-from ._theme import _get_ax, _require_plot_data
+from ._theme import _get_ax, _require_plot_data, _term, _value_name
 
 __all__ = [
     "plot_group_sizes",
@@ -143,9 +143,9 @@ def plot_layer_funnel(
     kwargs.setdefault("marker", "o")
     for label, g in groups:
         g = g.assign(_pos=g[x].astype(str).map(pos)).sort_values("_pos")
-        ax.plot(g["_pos"].to_numpy(), 100 * g[y].to_numpy(dtype="float64"), label=str(label),
-                **kwargs)
-    ax.set_xticks(range(len(levels)), levels)
+        ax.plot(g["_pos"].to_numpy(), 100 * g[y].to_numpy(dtype="float64"),
+                label=_value_name(label, hue), **kwargs)
+    ax.set_xticks(range(len(levels)), [_value_name(lv, x) for lv in levels])
     ax.set_xlabel(_bi("Relationship layer", "关系层级"))
     if y == "share_reached":
         ax.set_ylabel(_loc("Customers reaching the layer (%)", "到达该层级的客户（%）"))
@@ -157,5 +157,5 @@ def plot_layer_funnel(
     ax.set_ylim(0, 105)
     ax.set_title(_bi("Relationship funnel by segment", "关系裂变漏斗"))
     if hue:
-        ax.legend(title=str(hue), fontsize="small", loc="upper right")
+        ax.legend(title=_term(hue), fontsize="small", loc="upper right")
     return ax
