@@ -86,6 +86,69 @@ def test_descriptions_do_not_quote_the_article():
                 assert run[i:i + 12] not in text, f"{row.fact_id} copies article wording"
 
 
+_LATIN = re.compile(r"[A-Za-z]{3,}")
+
+
+@pytest.mark.parametrize("table", [kq.lending_facts, kq.public_figures])
+def test_every_fact_has_its_chinese_text(table):
+    facts = table()
+    assert facts["description_zh"].str.strip().str.len().gt(0).all()
+    texts = [("description_zh", t) for t in facts["description_zh"]]
+    if "value_text_zh" in facts:
+        # a qualitative fact has its Chinese content, a numeric one has neither
+        assert (facts["value_text"].isna() == facts["value_text_zh"].isna()).all()
+        texts += [("value_text_zh", t) for t in facts["value_text_zh"].dropna()]
+    for col, text in texts:
+        assert CJK.search(text), f"{col} is not Chinese: {text!r}"
+        # only names shown as cited in Chinese pages (QQ, ESG) and the package's own name
+        assert set(_LATIN.findall(text)) <= {"kequn", "ESG"}, f"{col} holds English: {text!r}"
+
+
+def test_chinese_descriptions_keep_the_numbers():
+    """Every number a Chinese description writes is the row's value or one its English has."""
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+
+    def numbers(text):
+        found = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", str(text))}
+        return found | {float(i + 1) for i, m in enumerate(months) if m in str(text)}
+
+    for facts in (kq.lending_facts(), kq.public_figures()):
+        for row in facts.to_dict("records"):
+            known = numbers(row["description"]) | {
+                float(row[c]) for c in ("value", "value_high", "condition", "year")
+                if c in row and pd.notna(row[c])}
+            assert numbers(row["description_zh"]) <= known, row["fact_id"]
+
+
+@pytest.mark.shared
+def test_chinese_descriptions_do_not_quote_the_article():
+    text = "".join(_article_lines())
+    for table in (kq.lending_facts(), kq.public_figures()):
+        for col in ("description_zh", "value_text_zh"):
+            if col not in table:
+                continue
+            for fid, zh in table[["fact_id", col]].dropna().itertuples(index=False):
+                for i in range(len(zh) - 7):
+                    assert zh[i:i + 8] not in text, f"{fid} {col} copies article wording"
+
+
+def test_chinese_fact_table_shows_no_english_description():
+    facts = kq.lending_facts().set_index("fact_id")
+    kq.set_language("zh")
+    try:
+        rows = facts.assign(description=facts["description_zh"])
+        page = kq.display_table(rows[["bank", "relation", "unit", "description"]], index=True)
+        html = page.to_html()
+    finally:
+        kq.set_language("en")
+    cells = re.sub(r'<span class="kequn-en" lang="en">.*?</span>|<style.*?</style>|<[^>]+>', " ",
+                   html, flags=re.S)
+    assert "说明" in html and "关系" in html
+    english = set(re.findall(r"[A-Za-z]{4,}", cells)) - {"WeBank", "MYbank", "kequn"}
+    assert not english, english
+
+
 def test_derived_figures_follow_their_derivation():
     facts = kq.lending_facts().set_index("fact_id")
     derived = facts[facts["status"] == "derived"]

@@ -45,12 +45,13 @@ RELATIONS = ("<", ">", "≈", "=", "range")
 
 _FACT_COLUMNS = (
     "fact_id", "bank", "metric", "value", "value_high", "unit", "relation", "condition",
-    "condition_unit", "value_text", "period", "description", "part", "paragraph", "citation",
+    "condition_unit", "value_text", "value_text_zh", "period", "description", "description_zh",
+    "part", "paragraph", "citation",
     "source", "status", "derivation",
 )
 _PUBLIC_COLUMNS = (
     "fact_id", "bank", "metric", "value", "value_high", "unit", "relation", "year", "measure",
-    "description", "source", "status", "note",
+    "description", "description_zh", "source", "status", "note",
 )
 # What kind of quantity a later figure is: compare stock with stock and flow with flow.
 MEASURES = ("stock", "flow", "flow (cumulative)", "cumulative count", "ratio", "share", "average")
@@ -105,7 +106,7 @@ def _validate_facts(frame: pd.DataFrame, *, table: str, public: bool = False) ->
     _fail(table, df, dup, "fact_id", "fact_id is unique")
     key = ["bank", "metric", "year" if public else "period"]
     _fail(table, df, df.duplicated(key, keep=False), ",".join(key), f"one row per {tuple(key)}")
-    for col in ("bank", "metric", "source", "description", "status"):
+    for col in ("bank", "metric", "source", "description", "description_zh", "status"):
         _fail(table, df, _blank(df[col]), col, f"{col} is filled in")
     _fail(table, df, ~df["bank"].isin(BANKS), "bank", f"bank is one of {BANKS}")
     _fail(table, df, ~df["relation"].isin(RELATIONS), "relation", f"relation in {RELATIONS}")
@@ -135,6 +136,8 @@ def _validate_facts(frame: pd.DataFrame, *, table: str, public: bool = False) ->
               "a derived row gives its derivation")
         _fail(table, df, _blank(df["value"]) & _blank(df["value_text"]), "value",
               "a row has a value or a value_text")
+        _fail(table, df, _blank(df["value_text"]) != _blank(df["value_text_zh"]), "value_text_zh",
+              "a value_text has its Chinese value_text_zh")
         df["part"] = df["part"].astype("Int64")
         df["paragraph"] = df["paragraph"].astype("Int64")
     if public:
@@ -181,11 +184,12 @@ def lending_facts(bank: str | None = None) -> pd.DataFrame:
         ``value_high`` (as written, in ``unit``; ``value_high`` only for ranges), ``unit``,
         ``relation`` (``<``, ``>``, ``≈``, ``=``, ``range``), ``condition`` and
         ``condition_unit`` (a second number the figure depends on, e.g. the 5万 threshold),
-        ``value_text`` (qualitative facts), ``period``, ``description`` (our own words, with the
-        Chinese term), ``part`` and ``paragraph`` (locator: ``paragraph`` is the 1-based line
-        number in the whole article file), ``citation``, ``source``, ``status`` (``stated`` or
-        ``derived``), ``derivation``, and ``value_std``/``value_high_std`` (the value in base
-        units: CNY, a fraction, or a count).
+        ``value_text`` (qualitative facts) and ``value_text_zh`` (the same in Chinese),
+        ``period``, ``description`` (our own words, with the Chinese term) and ``description_zh``
+        (our own Chinese wording, for the Chinese build), ``part`` and ``paragraph`` (locator:
+        ``paragraph`` is the 1-based line number in the whole article file), ``citation``,
+        ``source``, ``status`` (``stated`` or ``derived``), ``derivation``, and
+        ``value_std``/``value_high_std`` (the value in base units: CNY, a fraction, or a count).
 
     Raises
     ------
@@ -223,7 +227,8 @@ def public_figures(bank: str | None = None) -> pd.DataFrame:
         One row per figure: ``fact_id``, ``bank``, ``metric``, ``value``, ``value_high``,
         ``unit``, ``relation``, ``year``, ``measure`` (``stock`` at year end, ``flow`` over the
         year, ``flow (cumulative)`` since launch, ``cumulative count``, ``ratio``, ``share`` or
-        ``average``: compare stock with stock and flow with flow), ``description``, ``source``
+        ``average``: compare stock with stock and flow with flow), ``description`` and
+        ``description_zh`` (English and Chinese, our own words), ``source``
         (web address as found),
         ``status`` (sourced, secondary or unverified), ``note``, ``value_std``,
         ``value_high_std``.
