@@ -2,7 +2,7 @@
 
     make bench                          # everything at the issue sizes (tens of minutes)
     .venv/bin/python bench/run.py --quick   # small sizes, a smoke run
-    .venv/bin/python bench/run.py --only bench_rfm bench_import --output /tmp/part.md
+    .venv/bin/python bench/run.py --only bench_rfm bench_import --output part.md
 
 Each ``bench_*.py`` script runs in its own process and prints one JSON line per measurement
 (operation, size, tool, seconds, peak_mb, ...). Peers (lifetimes, DuckDB, polars) live in a
