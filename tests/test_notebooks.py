@@ -1,7 +1,10 @@
 """Every notebook executes in a fresh kernel, at a small size, with no warnings in its output.
 
-matplotlib's "Glyph … missing" warnings (Chinese text drawn as empty boxes) and FutureWarnings
-are turned into errors inside the kernel; any other text on stderr fails the test too.
+The default runs are the session's book build (``book`` fixture in conftest.py): it executes each
+chapter in a fresh kernel with an empty data cache and ``--strict``, so any warning a chapter
+writes into its output (matplotlib's "Glyph … missing" for Chinese text drawn as empty boxes, a
+FutureWarning) fails it; the checks below read the executed notebooks it keeps. The runs on real
+data execute here, with those warnings turned into errors inside the kernel.
 """
 
 from __future__ import annotations
@@ -20,10 +23,6 @@ import warnings
 warnings.filterwarnings("error", message="Glyph")
 warnings.filterwarnings("error", category=FutureWarning)
 """
-
-
-DEFAULT_PARAMS = {"N_CUSTOMERS": 3_000, "SEED": 0}
-_EXECUTED: dict[str, object] = {}  # default runs, reused by the cross-chapter checks below
 
 
 def _reader_text(nb) -> str:
@@ -46,21 +45,12 @@ def _key_figures(nb) -> dict:
     return figures
 
 
-def _execute_default(path, monkeypatch, tmp_path):
-    if path.stem not in _EXECUTED:
-        # an empty data cache: the default build must read well without the public data
-        monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
-        _EXECUTED[path.stem] = report.execute_notebook(
-            path, params=DEFAULT_PARAMS, strict=True, setup=SETUP, timeout=600)
-    return _EXECUTED[path.stem]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_cleanly(path, monkeypatch, tmp_path):
-    nb = _execute_default(path, monkeypatch, tmp_path)
+def test_notebook_executes_cleanly(path, executed):
+    nb = executed["en"][path.stem]
     text = _reader_text(nb)
-    for leak in ("Could not download", "HTTPSConnection", str(tmp_path), "Traceback"):
+    for leak in ("Could not download", "HTTPSConnection", "empty-data-cache", "Traceback"):
         assert leak not in text, f"the default build shows {leak!r} to the reader"
     assert nb.cells[0].cell_type == "markdown"
     images = sum(
@@ -118,16 +108,13 @@ def test_chapters_03_and_04_make_the_same_segmentation_call():
 
 
 @pytest.mark.slow
-def test_chapters_03_and_04_report_the_same_segments(monkeypatch, tmp_path):
-    figures = {stem: _key_figures(_execute_default(REPO / "notebooks" / f"{stem}.ipynb",
-                                                   monkeypatch, tmp_path / stem))
-               for stem in SHARED_SEGMENTS}
-    seg03, seg04 = (figures[s]["segments"] for s in SHARED_SEGMENTS)
+def test_chapters_03_and_04_report_the_same_segments(executed):
+    runs = {stem: executed["en"][stem] for stem in SHARED_SEGMENTS}
+    seg03, seg04 = (_key_figures(runs[s])["segments"] for s in SHARED_SEGMENTS)
     assert seg03 == seg04 >= 2
-    texts = {s: _reader_text(_EXECUTED[s]) for s in SHARED_SEGMENTS}
-    for stem, text in texts.items():
-        assert f"**{seg03} segments**" in text, f"{stem} states the count from the run"
-    tables = {s: [o["data"]["text/plain"] for c in _EXECUTED[s].cells for o in c.get("outputs", [])
+    for stem, nb in runs.items():
+        assert f"**{seg03} segments**" in _reader_text(nb), f"{stem} states the count from the run"
+    tables = {s: [o["data"]["text/plain"] for c in runs[s].cells for o in c.get("outputs", [])
                   if "Persona (画像)" in o.get("data", {}).get("text/plain", "")]
               for s in SHARED_SEGMENTS}
     first, second = (tables[s] for s in SHARED_SEGMENTS)

@@ -1,8 +1,10 @@
 """Every chapter executes in the Chinese build: no missing glyph, no warning, Chinese-first headers.
 
-The chapters that declare ``LANG`` receive ``LANG = "zh"``; for the others the kernel is set to
-Chinese before the first cell. Every figure label and table header a chapter draws is then
-Chinese-first; matplotlib's "Glyph … missing" warnings are errors, as in tests/test_notebooks.py.
+The runs are the Chinese half of the session's book build (``book`` and ``executed`` fixtures in
+conftest.py, built with ``--strict``: a "Glyph … missing" warning or any other text on stderr fails
+it). The chapters that declare ``LANG`` receive ``LANG = "zh"``; for the others the kernel is set
+to Chinese before the first cell. Every figure label and table header a chapter draws is then
+Chinese-first.
 """
 
 from __future__ import annotations
@@ -11,23 +13,16 @@ import re
 
 import pytest
 
-from kequn_lib import report
+from .test_notebooks import NOTEBOOKS
 
-from .test_notebooks import DEFAULT_PARAMS, NOTEBOOKS, SETUP
-
-ZH_SETUP = SETUP + 'import kequn_lib as _kq\n_kq.set_language("zh")\n'
 _HEADER = re.compile(r'<th class="kequn-[a-z]+">(.*?)</th>', re.S)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_chapter_executes_in_chinese(path, monkeypatch, tmp_path):
-    monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
-    # LANG reaches chapters that declare it; the setup sets the language for the others
-    params = {**DEFAULT_PARAMS, "LANG": "zh"}
-    nb = report.execute_notebook(path, params=params, strict=True, setup=ZH_SETUP,
-                                 timeout=600)
+def test_chapter_executes_in_chinese(path, executed):
+    nb = executed["zh"][path.stem]
     outputs = [out for cell in nb.cells for out in cell.get("outputs", [])]
     assert any("image/png" in out.get("data", {}) for out in outputs)
     headers = [h for out in outputs for h in _HEADER.findall(out.get("data", {}).get(
@@ -41,7 +36,6 @@ def test_chapter_executes_in_chinese(path, monkeypatch, tmp_path):
 
 # --- no English prose for a reader of the Chinese edition ---------------------------------------
 
-_EXECUTED_ZH: dict[str, object] = {}
 #: Latin words a Chinese page may show outside code: method and measure names, abbreviations
 #: and the names of banks and products as cited.
 ALLOWED = {
@@ -71,21 +65,12 @@ def _shown_text(nb) -> list[tuple[int, str]]:
     return seen
 
 
-def _execute_zh(path, monkeypatch, tmp_path):
-    if path.stem not in _EXECUTED_ZH:
-        monkeypatch.setenv("KEQUN_DATA", str(tmp_path))
-        _EXECUTED_ZH[path.stem] = report.execute_notebook(
-            path, params={**DEFAULT_PARAMS, "LANG": "zh"}, strict=True, setup=ZH_SETUP,
-            timeout=600)
-    return _EXECUTED_ZH[path.stem]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", ["01_customer_base", "02_contribution_tiering"])
-def test_chinese_chapter_shows_no_english_prose(stem, monkeypatch, tmp_path):
+def test_chinese_chapter_shows_no_english_prose(stem, executed):
     """Sentences, table headers and table cells of a Chinese chapter hold no English word of
     four letters or more outside code, except names in ALLOWED."""
-    nb = _execute_zh(next(p for p in NOTEBOOKS if p.stem == stem), monkeypatch, tmp_path)
+    nb = executed["zh"][stem]
     english = sorted({(i, w) for i, text in _shown_text(nb) for w in _LATIN_WORD.findall(text)
                       if w not in ALLOWED})
     assert not english, f"{stem}: English words a Chinese reader meets (cell, word): {english}"

@@ -223,6 +223,7 @@ def build(
     kernel_name: str = "python3",
     strict: bool = False,
     api: bool = True,
+    keep_executed: str | Path | None = None,
 ) -> Path:
     """Execute the notebooks in reading order and render the book; switch it in when complete.
 
@@ -258,6 +259,10 @@ def build(
         Fail when a notebook writes warnings (stderr) into its output.
     api : bool, default=True
         Also render the API reference.
+    keep_executed : str or Path, optional
+        Also write each executed notebook, as the kernel left it (before the book's page
+        preparation), to ``<keep_executed>/<lang>/NN_name.ipynb``: every output of the run, to
+        inspect or to test without executing again.
 
     Returns
     -------
@@ -296,7 +301,8 @@ def build(
         _folders.check_output(output)
         with _sigterm(), _folders.locked(output) as builds:
             return _build(output, builds, chapters, chosen, declared, params, langs,
-                          timeout=timeout, kernel_name=kernel_name, strict=strict, api=api)
+                          timeout=timeout, kernel_name=kernel_name, strict=strict, api=api,
+                          keep_executed=None if keep_executed is None else Path(keep_executed))
     except Terminated:
         raise ReportError("the build was stopped (SIGTERM); the previous report is unchanged.") \
             from None
@@ -355,6 +361,7 @@ def _build(
     kernel_name: str,
     strict: bool,
     api: bool,
+    keep_executed: Path | None = None,
 ) -> Path:
     previous = _folders.current(output)
     manifest = _previous_manifest(previous)
@@ -408,6 +415,8 @@ def _build(
                     nb = execute(chapter.path, work / "executed" / lang / chapter.path.name,
                                  params=mine, timeout=timeout, kernel_name=kernel_name,
                                  strict=strict, setup=setup, label=f"LANG={lang!r}")
+                    if keep_executed is not None:
+                        _write_notebook(nb, keep_executed / lang / chapter.path.name)
                     declared_figures = _key_figures(nb)
                     if chapter.name in figures:
                         _compare_figures(chapter.name, figures[chapter.name], declared_figures,
@@ -525,6 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-api", action="store_true", help="leave out the API reference")
     parser.add_argument("--strict", action="store_true", help="fail on warnings in outputs")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--keep-executed", default=None, metavar="FOLDER",
+                        help="also write the executed notebooks to FOLDER/<lang>/")
     parser.add_argument("-q", "--quiet", action="store_true", help="less progress output")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
@@ -547,7 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         out = build(args.output, notebooks=args.notebooks, params=params, only=args.only,
                     languages=args.lang, timeout=args.timeout, strict=args.strict,
-                    api=not args.no_api)
+                    api=not args.no_api, keep_executed=args.keep_executed)
     except KequnError as err:
         sys.stderr.write(f"report failed: {err}\n")
         return 1
