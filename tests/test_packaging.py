@@ -140,3 +140,12 @@ def test_every_subpackage_ships_in_the_wheel():
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
     assert "kequn_lib.data" in listed  # the curated tables (data/) ship inside the wheel
+
+
+def test_the_licence_is_declared_and_shipped():
+    """An SPDX licence expression (not the deprecated table form) and the licence text beside it."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "The kequn developers" in text
