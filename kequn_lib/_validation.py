@@ -42,7 +42,7 @@ import math
 import numbers
 import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -66,17 +66,22 @@ _SEED_HIGH = 2**31 - 1
 # --- value formatting -------------------------------------------------------------------------
 
 
-def fmt_values(values: Iterable[Any], limit: int = 5) -> str:
+def fmt_values(values: Iterable[Any], limit: int = 5, *, total: int | None = None) -> str:
     """Format up to ``limit`` values for an error message, with a count of the rest.
+
+    ``total`` is how many values there are when ``values`` holds only the first of them (an
+    engine that fetched the first offending rows and their count).
 
     Examples
     --------
     >>> fmt_values([1, 2, 3, 4, 5, 6, 7], limit=3)
     '1, 2, 3, … (4 more)'
+    >>> fmt_values([1, 2, 3], limit=3, total=40)
+    '1, 2, 3, … (37 more)'
     """
     values = list(values)
     shown = ", ".join(repr(v) for v in values[:limit])
-    rest = len(values) - limit
+    rest = (len(values) if total is None else total) - limit
     return f"{shown}, … ({rest} more)" if rest > 0 else shown
 
 
@@ -442,23 +447,45 @@ def _require_finite_total(arr: np.ndarray, index: pd.Index, column: str, *, owne
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN
         peak = max(abs(float(np.nanmax(arr))), abs(float(np.nanmin(arr))))
-    if not np.isfinite(peak) or peak * n < _FLOAT_MAX:
-        return  # no order of summation can overflow
+    if not total_may_overflow(peak, n):
+        return
     with np.errstate(over="ignore"):
         total = float(np.nansum(np.abs(arr)))
     if np.isfinite(total):
         return
-    big = np.flatnonzero(np.abs(arr) >= _FLOAT_MAX / n)
-    big = big[np.argsort(-np.abs(arr[big]), kind="stable")]
+    big = overflow_positions(arr, n)
     rows = list(index[big])
+    raise total_overflow_error(owner, column, rows=rows, values=arr[big].tolist(), n=len(rows))
+
+
+def total_may_overflow(peak: float | None, n: int) -> bool:
+    """False when ``n`` values no larger than ``peak`` (in absolute value) cannot add up to
+    more than float64 holds, in any order; True when they might (or ``peak`` is unknown)."""
+    if peak is None:
+        return n > 0
+    return bool(np.isfinite(peak)) and peak * n >= _FLOAT_MAX
+
+
+def overflow_positions(arr: np.ndarray, n: int) -> np.ndarray:
+    """Positions in ``arr`` of the values too large for a total over ``n`` rows (absolute value
+    at least the float64 maximum over ``n``), largest first, ties in row order: the rows an
+    overflow error names (the engines rank their rows the same way)."""
+    big = np.flatnonzero(np.abs(arr) >= _FLOAT_MAX / n)
+    return big[np.argsort(-np.abs(arr[big]), kind="stable")]
+
+
+def total_overflow_error(owner: str, column: str, *, rows: Sequence[Any],
+                         values: Sequence[float], n: int) -> SchemaError:
+    """The :class:`SchemaError` of a column whose total overflows float64: ``n`` rows are too
+    large, of which ``rows`` and ``values`` are the first (largest first), for every engine."""
     msg = (
         f"{owner}: column {column!r} adds up to more than the largest number a float64 holds "
         f"(about 1.8e308), so its sums, shares and Gini would overflow to inf or NaN; "
-        f"{len(rows)} row(s) are too large for that, the largest at index [{fmt_values(rows)}] "
-        f"with values [{fmt_values(arr[big].tolist())}]. Check the column's unit (or divide it, "
-        "e.g. by 1e4 for 万) before the call."
+        f"{n} row(s) are too large for that, the largest at index "
+        f"[{fmt_values(rows, total=n)}] with values [{fmt_values(values, total=n)}]. Check the "
+        "column's unit (or divide it, e.g. by 1e4 for 万) before the call."
     )
-    raise SchemaError(msg, column=column, rows=rows)
+    return SchemaError(msg, column=column, rows=list(rows))
 
 
 def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:

@@ -36,7 +36,13 @@ from .bgnbd import (
     _validate_rfm,
 )
 from .errors import NotFittedError, ParameterError, SchemaError
-from .rfm_analysis import _end_period, _parse_dates, _period_codes, _time_unit_factor
+from .rfm_analysis import (
+    _end_period,
+    _parse_dates,
+    _period_codes,
+    _rfm_columns,
+    _time_unit_factor,
+)
 from .spend import GammaGamma, _spend_columns
 
 __all__ = [
@@ -527,14 +533,16 @@ def contribution_margin(
     contrib = contribution(customers, model=model, missing=missing, id_col=customer_col)
     yearly = pd.Series(contrib["contribution"].to_numpy(),
                        index=pd.Index(customers[customer_col].to_numpy(), name=customer_col))
-    ns = _parse_dates(transactions[date_col], owner=owner, column=date_col)
+    # the log's checks of rfm: missing ids, amounts (numbers, finite, a total float64 holds),
+    # dates; nothing is coerced to NaN and dropped from the sums
+    ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col,
+                                   owner=owner)
     day = _period_codes(ns, "D")
     end = _end_period(observation_end, "D", owner=owner)
     end = int(day.max()) if end is None else end
     keep = day <= end
     years = (end - int(day[keep].min()) + 1) / _DAYS_PER_YEAR if keep.any() else 1.0
-    amount = pd.to_numeric(transactions[amount_col], errors="coerce").to_numpy()[keep]
-    volume = pd.Series(amount).groupby(transactions[customer_col].to_numpy()[keep]).sum() / years
+    volume = pd.Series(amount[keep]).groupby(ids.to_numpy()[keep]).sum() / years
     volume = volume[volume > 0]
     out = yearly.reindex(volume.index) / volume
     out.index.name = customer_col
@@ -581,7 +589,8 @@ def realised_value(
     Raises
     ------
     SchemaError
-        Missing columns or bad dates; a margin Series missing customers with transactions.
+        Missing columns, missing ids, bad amounts (text, NaN, inf, or a total beyond float64)
+        or bad dates, as :func:`rfm`; a margin Series missing customers with transactions.
     ParameterError
         Parameters out of range.
 
@@ -604,15 +613,14 @@ def realised_value(
     start_day = _end_period(start, "D", owner=owner)
     if start_day is None:
         raise ParameterError(f"{owner}: start is required (the day CLV is computed at).")
-    ns = _parse_dates(transactions[date_col], owner=owner, column=date_col)
+    ids, ns, amount = _rfm_columns(transactions, customer_col, date_col, amount_col,
+                                   owner=owner)  # the log's checks of rfm
     offset = _period_codes(ns, "D") - start_day
     years = offset / _DAYS_PER_YEAR
     window = (offset > 0) & (years <= horizon + 1e-9)
     step = np.ceil(years[window] * steps_per_year - 1e-9)
     disc = (1.0 + discount_rate) ** (-np.minimum(step / steps_per_year, horizon))
-    ids = transactions[customer_col].to_numpy()[window]
-    amount = pd.to_numeric(transactions[amount_col], errors="coerce").to_numpy()[window]
-    value = pd.Series(amount * disc).groupby(ids).sum()
+    value = pd.Series(amount[window] * disc).groupby(ids.to_numpy()[window]).sum()
     value.index.name = customer_col
     if customers is not None:
         value = value.reindex(pd.Index(customers), fill_value=0.0)

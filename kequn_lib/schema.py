@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ._validation import fmt_values, missing_columns_error, require_columns, require_frame
+from ._validation import (
+    _require_finite_total,
+    fmt_values,
+    missing_columns_error,
+    require_columns,
+    require_frame,
+)
 from .errors import SchemaError
 
 __all__ = [
@@ -185,7 +191,7 @@ def _door_checks(data: pd.DataFrame, table: str) -> pd.DataFrame:
     Returns ``data`` with int or Decimal money columns as float64 (a shallow copy; the caller's
     frame is not touched) for the pandera contract to check.
     """
-    from ._validation import _require_finite_total, require_numeric
+    from ._validation import require_numeric
 
     if "customer_id" in data.columns and (data["customer_id"].dtype == object
                                           or pd.api.types.is_string_dtype(data["customer_id"])):
@@ -242,7 +248,8 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        If a column is missing, ``date`` is not a datetime column, or an amount is NaN or inf.
+        If a column is missing, ``date`` is not a datetime column, an amount is NaN or inf, or
+        the amounts add up to more than float64 holds (the message names the largest rows).
 
     Examples
     --------
@@ -267,4 +274,7 @@ def validate_transactions(data: pd.DataFrame) -> pd.DataFrame:
         schema.validate(data, lazy=True, inplace=True)  # no coercion: no copy
     except pa.errors.SchemaErrors as err:
         raise _schema_error(err, "transaction log", data) from None
+    # a total beyond float64 makes every sum of amounts (RFM, spend, CLV) inf or NaN
+    _require_finite_total(data["amount"].to_numpy(dtype="float64"), data.index, "amount",
+                          owner="transaction log")
     return data

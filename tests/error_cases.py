@@ -185,6 +185,13 @@ def _arrow_array() -> Any:
     return pa.array([5.0, 6.0])  # one column, not a table (a pyarrow Table is accepted)
 
 
+def _parquet(name: str, frame: pd.DataFrame) -> str:
+    """``frame`` written as a Parquet file; its path, for the DuckDB engine."""
+    path = _folder("parquet") / f"{name}.parquet"
+    frame.to_parquet(path, index=False)
+    return str(path)
+
+
 def _in_eur() -> pd.DataFrame:
     table = individuals().copy()
     table.attrs["currency"] = "EUR"
@@ -328,6 +335,10 @@ CASES: list[Case] = [
     C("schema-tx-amount", "schema", "transaction with a NaN amount",
       lambda: kq.validate_transactions(transactions().assign(amount=np.nan)),
       SchemaError, "amount"),
+    C("schema-tx-amount-overflow", "schema", "transaction amounts whose total overflows float64",
+      lambda: kq.validate_transactions(transactions().assign(
+          amount=np.where(transactions().index < 2, 1.7e308, transactions()["amount"]))),
+      SchemaError, "'amount' adds up to more than the largest number"),
     C("schema-tx-date", "schema", "transaction log without 'date'",
       lambda: kq.validate_transactions(transactions().drop(columns="date")),
       SchemaError, "'date'"),
@@ -367,6 +378,13 @@ CASES: list[Case] = [
       lambda: kq.rfm(transactions().drop(columns="date")), SchemaError, "'date'"),
     C("rfm-amount-text", "tiering", "transaction amounts held as text",
       lambda: kq.rfm(transactions().assign(amount="12")), SchemaError, "numbers stored as text"),
+    C("rfm-parquet-overflow", "tiering", "a Parquet log whose amounts overflow float64",
+      lambda: kq.rfm(_parquet("overflow-log", transactions().assign(
+          amount=np.where(transactions().index < 2, 1.7e308, transactions()["amount"])))),
+      SchemaError, "'amount' adds up to more than the largest number"),
+    C("clv-truth-amount-text", "potential", "realised value of a log with text amounts",
+      lambda: kq.realised_value(transactions().assign(amount="12"), start="2024-01-01"),
+      SchemaError, "numbers stored as text"),
     C("rfm-int-dates-serial", "tiering", "Excel serial numbers as transaction dates",
       lambda: kq.rfm(transactions().assign(date=45292.0)), SchemaError, "excel"),
     C("rfm-end-before-log", "tiering", "observation_end before every transaction",

@@ -102,6 +102,11 @@ def _rfm_cases() -> dict[str, tuple[pd.DataFrame, dict]]:
                                  "date", "not a date"), {}),
         "string_ids": (log.assign(customer_id="c" + log["customer_id"].astype(str)), {}),
         "one_row": (log.head(1), {}),
+        # amounts adding up to more than float64 holds, in both files (partitions): the rows
+        # named are the largest over the whole log, ties in row order
+        "overflow": (_set(_set(_set(log, 300, "amount", 1.7e308), 100, "amount", 1e308), 5,
+                          "amount", 1.7e308), {}),
+        "huge_but_summable": (_set(_set(log, 300, "amount", 8e307), 5, "amount", -8e307), {}),
     }
 
 
@@ -119,6 +124,9 @@ def _table_cases(value: str) -> dict[str, pd.DataFrame]:
         "negative": _set(table, 23, value, -5.0),
         "nan_and_duplicate_ids": _set(_set(table, 50, value, np.nan), 3, "customer_id", 100),
         "one_customer": table.head(1),
+        "overflow": _set(_set(_set(table, 44, value, 1.7e308), 7, value, 1e308), 50, value,
+                         1.7e308),
+        "huge_but_summable": _set(_set(table, 44, value, 8e307), 7, value, 8e307),
     }
 
 
@@ -226,6 +234,10 @@ def test_the_matrix_holds_errors_and_results() -> None:
     aum = {c: _outcome(lambda f=f: kq.aum_tiers(f))[0] for c, f in AUM.items()}
     assert aum["negative"] == "error" and aum["duplicate_ids"] == "error"
     assert aum["one_customer"] == "ok" and aum["empty"] == "ok"
+    assert outcomes["overflow"] == aum["overflow"] == "error"
+    assert outcomes["huge_but_summable"] == aum["huge_but_summable"] == "ok"
+    err = _outcome(lambda: kq.rfm(RFM["overflow"][0]))[1]
+    assert "'amount' adds up to more than" in str(err) and err.rows == [5, 300, 100]
 
 
 def test_parquet_error_rows_are_row_numbers_across_files(tmp_path) -> None:

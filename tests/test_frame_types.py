@@ -119,6 +119,44 @@ def test_a_total_beyond_float64_is_an_error_naming_the_column_and_rows() -> None
     assert info.value.column == "aum"
 
 
+def test_transaction_amounts_whose_total_overflows_are_refused_by_every_door(tmp_path) -> None:
+    log = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+                        "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01",
+                                                "2024-03-02"]),
+                        "amount": [10.0, 1.7e308, -1.7e308, 5.0]})  # refunds count too
+    tail = ("adds up to more than the largest number a float64 holds (about 1.8e308), so its "
+            "sums, shares and Gini would overflow to inf or NaN; 2 row(s) are too large for "
+            "that, the largest at index [1, 2] with values [1.7e+308, -1.7e+308]. Check the "
+            "column's unit (or divide it, e.g. by 1e4 for 万) before the call.")
+    with pytest.raises(kq.SchemaError) as info:
+        kq.validate_transactions(log)
+    assert str(info.value) == f"transaction log: column 'amount' {tail}"
+    assert info.value.column == "amount" and info.value.rows == [1, 2]
+    with pytest.raises(kq.SchemaError) as info:
+        kq.validate_transactions(_arrow(log))
+    assert str(info.value) == f"transaction log: column 'amount' {tail}"
+    with pytest.raises(kq.SchemaError) as info:
+        kq.rfm(log)
+    assert str(info.value) == f"rfm: column 'amount' {tail}"
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    with pytest.raises(kq.SchemaError, match="'amount' adds up to more than"):
+        kq.read_transactions(path)
+    kq.validate_transactions(log.assign(amount=[10.0, 8e307, 8e307, 5.0]))  # large, summable
+
+
+def test_a_parquet_log_without_footer_statistics_is_still_summed(tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    log = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-05"] * 2),
+                        "amount": [1.7e308, 1.7e308]})
+    path = tmp_path / "log.parquet"
+    pq.write_table(_arrow(log), path, write_statistics=False)
+    with pytest.raises(kq.SchemaError, match=r"'amount' adds up to more than") as info:
+        kq.rfm(str(path))
+    assert info.value.rows == [0, 1]
+
+
 def test_large_but_summable_values_give_a_finite_gini() -> None:
     import warnings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -119,6 +120,23 @@ def test_realised_value_by_hand():
     # February: end of quarter 1; August: end of quarter 3; the first day and 2025 are outside
     expected = 10 / 1.1 ** 0.25 + 20 / 1.1 ** 0.75
     assert got.tolist() == pytest.approx([expected, 0.0, 0.0])
+
+
+def test_realised_value_and_margin_check_the_log_as_rfm_does(bank):
+    log = pd.DataFrame({"customer_id": [1, 1, 2],
+                        "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+                        "amount": [100.0, 10.0, 20.0]})
+    customers = pd.DataFrame({"customer_id": [1, 2], "deposit_balance": [1e5, 2e5]})
+    bad = {"text": (log.assign(amount=["100", "n/a", "20"]), "1 value(s) are not numbers"),
+           "nan": (log.assign(amount=[100.0, np.nan, 20.0]), "finite (no NaN)"),
+           "overflow": (log.assign(amount=[1.7e308, 1.7e308, 1.0]), "adds up to more than"),
+           "missing id": (log.assign(customer_id=[1.0, np.nan, 2.0]), "missing id(s)")}
+    for label, (frame, fragment) in bad.items():
+        with pytest.raises(SchemaError, match=re.escape(fragment)) as err:
+            kq.realised_value(frame, start="2024-01-01", horizon=1.0)
+        assert str(err.value).startswith("realised_value: column "), label
+        with pytest.raises(SchemaError, match=re.escape(fragment)):
+            kq.contribution_margin(customers, frame, missing="zero")
 
 
 def test_contribution_margin(bank):

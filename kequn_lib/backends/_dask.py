@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import missing_columns_error
+from .._validation import (
+    missing_columns_error,
+    overflow_positions,
+    total_overflow_error,
+)
 from ..errors import ParameterError, SchemaError
 from . import _messages
 
@@ -71,12 +75,19 @@ def _bad_mask(part: pd.DataFrame, check: Check) -> tuple[np.ndarray, pd.Series]:
     return parsed.isna().to_numpy(), s
 
 
-def _problems(part: pd.DataFrame, checks: Sequence[Check]) -> list[tuple[int, list, list]]:
+def _problems(part: pd.DataFrame, checks: Sequence[Check]) -> list[tuple]:
+    """Per check: offending rows (count, first rows, their values) and, for a numeric check,
+    the partition's row count and total of absolute values (for the overflow check)."""
     out = []
     for check in checks:
         bad, values = _bad_mask(part, check)
         pos = np.flatnonzero(bad)
-        out.append((int(pos.size), list(part.index[pos[:10]]), values.iloc[pos[:10]].tolist()))
+        total = None
+        if check[0] == "numeric":
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = (len(part), float(np.nansum(np.abs(values.to_numpy()))))
+        out.append((int(pos.size), list(part.index[pos[:10]]), values.iloc[pos[:10]].tolist(),
+                    total))
     return out
 
 
@@ -90,11 +101,16 @@ def _merge(parts: Sequence[list], i: int) -> tuple[int, list, list]:
     return n, rows[:10], values[:10]
 
 
-def raise_problems(parts: Sequence[list], checks: Sequence[Check], *, owner: str) -> None:
-    """Raise the pandas error of the first failing check, counted over all partitions."""
+def raise_problems(parts: Sequence[list], checks: Sequence[Check], *, owner: str,
+                   ddf: Any) -> None:
+    """Raise the pandas error of the first failing check, counted over all partitions; a
+    numeric column whose total overflows float64 fails right after its row check, as in
+    ``require_numeric`` (a second pass over ``ddf`` then finds its largest rows)."""
     for i, check in enumerate(checks):
         n, rows, values = _merge(parts, i)
         if not n:
+            if check[0] == "numeric":
+                _check_total(ddf, check[1], [p[i][3] for p in parts], owner=owner)
             continue
         if check[0] == "ids":
             raise _messages.missing_ids_error(owner, check[1], n=n, rows=rows)
@@ -102,6 +118,36 @@ def raise_problems(parts: Sequence[list], checks: Sequence[Check], *, owner: str
             raise _messages.numeric_error(owner, check[1], nonnegative=check[2], n=n,
                                           rows=rows, values=values)
         raise _messages.bad_dates_error(owner, check[1], n=n, rows=rows, values=values)
+
+
+def _largest(part: pd.Series, n: int) -> tuple[int, list, list, list]:
+    """Rows of one partition too large for a total over ``n`` rows: their count, and the
+    first ten (largest first, ties in row order) with values and absolute values."""
+    arr = part.to_numpy(dtype="float64")
+    pos = overflow_positions(arr, n)
+    first = pos[:10]
+    return int(pos.size), list(part.index[first]), arr[first].tolist(), \
+        np.abs(arr[first]).tolist()
+
+
+def _check_total(ddf: Any, column: str, totals: Sequence[tuple[int, float]], *,
+                 owner: str) -> None:
+    """``_validation._require_finite_total`` over all partitions: the summed partial totals
+    decide; the rows named are the largest over the whole table, ties in row order."""
+    n = sum(t[0] for t in totals)
+    total = sum(t[1] for t in totals)
+    if n == 0 or np.isfinite(total):
+        return
+    found = ddf[column].map_partitions(
+        lambda p: pd.Series([_largest(p, n)], dtype=object), meta=pd.Series(dtype=object)
+    ).compute().tolist()
+    ranked = sorted(
+        (-size, k, j, row, value)
+        for k, (_count, rows, values, sizes) in enumerate(found)
+        for j, (row, value, size) in enumerate(zip(rows, values, sizes, strict=True))
+    )[:10]
+    raise total_overflow_error(owner, column, rows=[r[3] for r in ranked],
+                               values=[r[4] for r in ranked], n=sum(f[0] for f in found))
 
 
 def _problems_series(part: pd.DataFrame, checks: Sequence[Check]) -> pd.Series:
@@ -133,7 +179,7 @@ def check_rows(ddf: Any, checks: Sequence[Check], *, owner: str, unique: str | N
     got = list(dask.compute(*wanted))
     rep = got.pop() if unique else None
     if checks:
-        raise_problems(got[0].tolist(), checks, owner=owner)
+        raise_problems(got[0].tolist(), checks, owner=owner, ddf=ddf)
     if rep is None or len(rep) == 0:
         return
     dups = set(rep.index.tolist())
@@ -229,7 +275,7 @@ def rfm_stats(ddf: Any, *, end: int | None, freq: str, customer_col: str, date_c
     stats = pairs.shuffle(on=customer_col).map_partitions(_stats, customer_col, end,
                                                           meta=meta_stats)
     parts, stats = dask.compute(problems_lazy(ddf, checks), stats)
-    raise_problems(parts.tolist(), checks, owner=owner)
+    raise_problems(parts.tolist(), checks, owner=owner, ddf=ddf)
     n_late = int(stats["_late"].sum())
     pmax = int(stats["_pmax"].max()) if len(stats) else None
     stats = stats[stats["n_periods"].to_numpy() > 0].drop(columns=["_late", "_pmax"])
@@ -331,7 +377,7 @@ def pareto(s: Any, *, name: str, cuts: np.ndarray, dtype: Any, owner: str) -> An
     probs = problems_lazy(s.to_frame(name=name), checks)
     hists = s.map_partitions(lambda p: pd.Series([_hist(p)], dtype=object), **one)
     probs, hists = dask.compute(probs, hists)
-    raise_problems(probs.tolist(), checks, owner=owner)
+    raise_problems(probs.tolist(), checks, owner=owner, ddf=s.to_frame(name=name))
 
     def collect(bins: np.ndarray) -> np.ndarray:
         got = s.map_partitions(lambda p: pd.Series([_in_bins(p, bins)], dtype=object),

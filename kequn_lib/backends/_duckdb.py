@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import _FLOAT_MAX, total_may_overflow, total_overflow_error
 from ..errors import ParameterError
 from . import _messages
 from ._kinds import ParquetSource
@@ -192,16 +193,44 @@ def _first_bad(con: Any, src: ParquetSource, cond: str, value: str) -> tuple[int
 
 
 def check_numbers(
-    con: Any, src: ParquetSource, columns: Sequence[str], *, nonnegative: bool, owner: str
+    con: Any, src: ParquetSource, columns: Sequence[str], *, nonnegative: bool, owner: str,
+    rows: bool = True,
 ) -> None:
-    """Raise the pandas path's error for the first of ``columns`` with a bad value."""
+    """Raise the pandas path's error for the first of ``columns`` with a bad value, or whose
+    total overflows float64, column by column in the pandas order (``rows=False``: the main
+    statement found no bad value, so only the totals are checked)."""
     for col in columns:
         expr = _double(col)
-        n, rows, values = _first_bad(con, src, _bad_number(expr, nonnegative), expr)
-        if n:
-            values = [float("nan") if v is None else float(v) for v in values]
-            raise _messages.numeric_error(owner, col, nonnegative=nonnegative, n=n, rows=rows,
-                                          values=values)
+        if rows:
+            n, first, values = _first_bad(con, src, _bad_number(expr, nonnegative), expr)
+            if n:
+                values = [float("nan") if v is None else float(v) for v in values]
+                raise _messages.numeric_error(owner, col, nonnegative=nonnegative, n=n,
+                                              rows=first, values=values)
+        check_total(con, src, col, owner=owner)
+
+
+def check_total(con: Any, src: ParquetSource, column: str, *, owner: str) -> None:
+    """Raise the pandas path's error when ``column`` adds up to more than float64 holds.
+
+    The files' footers (the largest value of each row group) settle almost every column
+    without reading a row; only a column with values near the limit is summed, and only an
+    overflowing one is searched for its largest rows."""
+    n = src.n_rows
+    if not total_may_overflow(src.peaks.get(column), n):
+        return
+    expr = _double(column)
+    (total,) = con.execute(f"SELECT sum(abs({expr})) FROM {_scan(src)}").fetchone()
+    if total is None or np.isfinite(total):
+        return
+    limit = f"CAST({_literal(repr(_FLOAT_MAX / n))} AS DOUBLE)"
+    sql = (
+        f"SELECT {_row_expr(src)} AS r, {expr} AS v, count(*) OVER () AS n FROM {_scan(src)} "
+        f"WHERE abs({expr}) >= {limit} ORDER BY abs(v) DESC, r LIMIT 10"
+    )
+    got = con.execute(sql).fetchall()
+    raise total_overflow_error(owner, column, rows=[int(g[0]) for g in got],
+                               values=[float(g[1]) for g in got], n=int(got[0][2]) if got else 0)
 
 
 # --- rfm -----------------------------------------------------------------------------------------
@@ -288,8 +317,8 @@ def _check_rfm(con: Any, src: ParquetSource, out: pd.DataFrame, customer_col: st
         n, rows, _ = _first_bad(con, src, f"{ident(customer_col)} IS NULL", "NULL")
         if n:
             raise _messages.missing_ids_error(owner, customer_col, n=n, rows=rows)
-    if not np.isfinite(out["all_total"].to_numpy(dtype="float64")).all():
-        check_numbers(con, src, [amount_col], nonnegative=False, owner=owner)
+    bad = not np.isfinite(out["all_total"].to_numpy(dtype="float64")).all()
+    check_numbers(con, src, [amount_col], nonnegative=False, owner=owner, rows=bad)
     if (out["null_p"].to_numpy() > 0).any():
         n, rows, values = _first_bad(con, src, f"{ts} IS NULL", ident(date_col))
         if n:
@@ -325,8 +354,8 @@ def aum_codes(
     with connect() as con:
         out = _fetch_rows(con, f"SELECT {select} FROM {_scan(src)}")
         codes = out["code"].to_numpy(dtype="int8")
-        if (codes < 0).any():
-            check_numbers(con, src, [column], nonnegative=True, owner=owner)
+        check_numbers(con, src, [column], nonnegative=True, owner=owner,
+                      rows=bool((codes < 0).any()))
     return codes, (out["id"].to_numpy() if id_col else None)
 
 
@@ -358,9 +387,8 @@ def contribution_frame(
         select += f", {ident(id_col)} AS _id"
     with connect() as con:
         out = _fetch_rows(con, f"SELECT {select} FROM {_scan(src)}")
-        if out["_bad"].to_numpy(dtype=bool).any():
-            check_numbers(con, src, [c for c in columns if c in present], nonnegative=True,
-                          owner=owner)
+        check_numbers(con, src, [c for c in columns if c in present], nonnegative=True,
+                      owner=owner, rows=bool(out["_bad"].to_numpy(dtype=bool).any()))
     ids = out["_id"].to_numpy() if id_col else None
     return out[list(parts)], ids
 
@@ -395,6 +423,6 @@ def pareto_codes(
         if r.size and not (np.diff(r) == 1).all():
             out = out.iloc[np.argsort(r, kind="stable")]
         codes = out["code"].to_numpy(dtype="int8")
-        if (codes < 0).any():
-            check_numbers(con, src, [column], nonnegative=False, owner=owner)
+        check_numbers(con, src, [column], nonnegative=False, owner=owner,
+                      rows=bool((codes < 0).any()))
     return codes, (out["id"].to_numpy() if id_col else None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,8 @@ class ParquetSource:
     rows: tuple[int, ...]
     # columns whose footers prove they hold no null (statistics of every row group)
     no_nulls: frozenset[str] = frozenset()
+    # largest absolute value of each numeric column whose every row group states its min/max
+    peaks: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -161,14 +163,16 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
     import pyarrow.parquet as pq
 
     files = _resolve_files(source, owner=owner)
-    schemas, rows, no_nulls = [], [], None
+    schemas, rows, no_nulls, peaks = [], [], None, None
     for path in files:
         try:
             meta = pq.read_metadata(path)
             schemas.append(_plain_schema(meta.schema.to_arrow_schema()))
             rows.append(meta.num_rows)
-            clean = _null_free(meta)
+            clean, peak = _footer_facts(meta)
             no_nulls = clean if no_nulls is None else no_nulls & clean
+            peaks = peak if peaks is None else {
+                c: max(v, peaks[c]) for c, v in peak.items() if c in peaks}
         except (OSError, pa.ArrowException) as err:
             msg = f"{owner}: {path!r} is not a readable Parquet file ({err})."
             raise SchemaError(msg) from None
@@ -186,13 +190,18 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
         missing = [c for c in columns if c not in first.names]
         if missing:
             raise missing_columns_error(missing, pd.DataFrame(columns=first.names), owner=owner)
-    return ParquetSource(tuple(files), first, tuple(rows), frozenset(no_nulls or ()))
+    return ParquetSource(tuple(files), first, tuple(rows), frozenset(no_nulls or ()),
+                         peaks or {})
 
 
-def _null_free(meta: Any) -> set[str]:
-    """Top-level columns whose every row group states a null count of zero."""
+def _footer_facts(meta: Any) -> tuple[set[str], dict[str, float]]:
+    """Top-level columns whose every row group states a null count of zero, and the largest
+    absolute value of each numeric column whose every row group states its min and max (what
+    the total-overflow check needs, without reading a row)."""
     names = meta.schema.names
     clean = set(names)
+    peaks = dict.fromkeys(names, 0.0)  # a file without row groups holds no value
+    unknown: set[str] = set()
     for g in range(meta.num_row_groups):
         group = meta.row_group(g)
         for j in range(group.num_columns):
@@ -201,7 +210,18 @@ def _null_free(meta: Any) -> set[str]:
             name = col.path_in_schema
             if stats is None or not stats.has_null_count or stats.null_count:
                 clean.discard(name)
-    return clean
+            if name in unknown:
+                continue
+            try:
+                if stats is None or not stats.has_min_max or isinstance(stats.min, str | bytes):
+                    raise TypeError
+                peak = max(abs(float(stats.min)), abs(float(stats.max)))
+            except (TypeError, ValueError, OverflowError):
+                unknown.add(name)
+                peaks.pop(name, None)
+                continue
+            peaks[name] = max(peak, peaks.get(name, 0.0))
+    return clean, peaks
 
 
 def require_arrow_type(src: ParquetSource, column: str, kind: str, *, owner: str) -> None:
