@@ -5,6 +5,8 @@ what the checks need (a NaN where a value is bad, a NULL group for a missing id)
 input is read once; only when something is wrong does a second, small query find the count
 and the first offending rows, and the error names them with the very words of the pandas path
 (the index of a Parquet row is its row number across the files, in file-name order).
+Whether a column's total overflows float64 is settled from the files' footers (each row
+group's min and max); only a column with values near the limit is summed.
 
 Settings: ``memory_limit`` and ``temp_directory`` come from :func:`duckdb_options` or the
 environment variables ``KEQUN_DUCKDB_MEMORY_LIMIT``, ``KEQUN_DUCKDB_TEMP_DIRECTORY`` (and
