@@ -15,8 +15,8 @@ same error, for each:
 
 Every analysis function validates its parameters once, then calls :func:`input_kind` and hands
 the input to the engine. Row checks (NaN, negative amounts, missing ids, repeated ids, totals
-beyond float64) run on the whole input before a result is returned, with the words of the pandas path; the index of a
-Parquet row is its row number across the files, in file-name order.
+beyond float64) run on the whole input before a result is returned, with the words of the
+pandas path; the index of a Parquet row is its row number across the files, in file-name order.
 
 This package imports neither pandas' analysis modules nor DuckDB or Dask at import time: the
 engines load on first use. Dask is optional (the ``dev`` extra installs it).
