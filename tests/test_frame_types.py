@@ -165,3 +165,51 @@ def test_large_but_summable_values_give_a_finite_gini() -> None:
         c = kq.concentration(np.array([1e305] * 1000 + [0.0]))
         assert np.isfinite(c.gini) and 0 <= c.gini < 0.01
         assert kq.concentration(np.full(2000, 1e300)).gini == 0.0
+
+
+# --- plots: a pyarrow Table draws what its pandas frame draws ------------------------------------
+
+
+def _pixels(fn, args: tuple, kwargs: dict) -> np.ndarray:
+    import matplotlib.pyplot as plt
+
+    plt.figure(figsize=(4, 3), dpi=50)
+    try:
+        fig = fn(*args, **kwargs).figure  # some plots lay out a figure of their own
+        fig.set_dpi(50)
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+    finally:
+        plt.close("all")
+
+
+def _plot_calls() -> list[str]:
+    from .test_no_mutation import CALLS
+
+    return sorted(name for name in CALLS if name.startswith("plot_"))
+
+
+def test_every_plot_that_takes_a_table_is_in_the_pyarrow_check() -> None:
+    plots = {n for n in kq.__all__ if n.startswith("plot_")}
+    assert plots == set(_plot_calls())  # each takes a table (CALLS gives it one)
+
+
+@pytest.mark.parametrize("name", _plot_calls())
+def test_a_pyarrow_table_draws_what_the_pandas_frame_draws(name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .test_no_mutation import CALLS, inputs
+
+    fn, args, kwargs = CALLS[name](inputs())
+    slot = next(i for i, a in enumerate(args) if isinstance(a, pd.DataFrame | pd.Series))
+    frame = args[slot]
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    table = pa.Table.from_pandas(frame)  # keeps the index (pandas metadata) for to_pandas
+    as_table = (*args[:slot], table, *args[slot + 1:])
+    assert isinstance(as_table[slot], pa.Table)
+    want = _pixels(fn, args, kwargs)
+    got = _pixels(fn, as_table, kwargs)
+    assert (want != 255).any(), f"{name} drew nothing"
+    np.testing.assert_array_equal(got, want, err_msg=f"{name}: the pyarrow Table draws otherwise")

@@ -3,8 +3,9 @@
 :func:`use_theme` sets the seaborn theme and a CJK-capable font so Chinese titles and labels
 render. The plot functions follow seaborn's shape: ``data`` first, keyword-only variables,
 ``ax=None`` and ``**kwargs`` last; each draws on ``ax`` (or the current Axes), returns it, and
-never shows or saves. One small module per topic; all names are re-exported here and at the top
-level (``kq.plot_lorenz``).
+never shows or saves. A table may also be a pyarrow Table or a polars DataFrame: it is converted
+to pandas once, at the door, and the plot draws what the pandas frame draws. One small module
+per topic; all names are re-exported here and at the top level (``kq.plot_lorenz``).
 """
 
 from __future__ import annotations

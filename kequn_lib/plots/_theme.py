@@ -274,7 +274,7 @@ def plot_lorenz(
     if isinstance(data, pd.Series):
         groups = {str(data.name or "all"): data}
     else:
-        require_frame(data, owner="plot_lorenz")
+        data = require_frame(data, owner="plot_lorenz")
         if x is None:
             raise ParameterError("plot_lorenz: pass x= naming the column of values to plot.")
         cols = [x] + ([hue] if hue else [])

@@ -88,7 +88,7 @@ def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
     rule = None
     if isinstance(data, KSelection):
         data, rule = data.scores, data.rule
-    require_frame(data, owner="plot_k_selection")
+    data = require_frame(data, owner="plot_k_selection")
     require_columns(data, ["k"], owner="plot_k_selection")
     _require_plot_data(data, [c for c in _SCORES if c in data.columns], owner="plot_k_selection")
     k = require_numeric(data, "k", owner="plot_k_selection")
@@ -164,7 +164,7 @@ def plot_segment_profile(
     >>> kq.plot_segment_profile(prof).get_xlabel()
     'Feature (z-score vs all customers 相对全体的标准分)'
     """
-    require_frame(data, owner="plot_segment_profile")
+    data = require_frame(data, owner="plot_segment_profile")
     zcols = [c for c in data.columns if str(c).startswith("z_")]
     if features is not None:
         zcols = [f"z_{f}" for f in features]
@@ -246,7 +246,7 @@ def plot_segment_embedding(
     from sklearn.decomposition import PCA
 
     owner = "plot_segment_embedding"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     if pipeline is None or not hasattr(pipeline, "named_steps") \
             or "prepare" not in pipeline.named_steps:
         raise ParameterError(f"{owner}: pass pipeline= (a fitted kq.segment_pipeline(...)).")
@@ -330,7 +330,7 @@ def plot_partition_crosstab(
         table = data.crosstab
         title = f"ARI = {data.adjusted_rand:.2f}, NMI = {data.nmi:.2f}"
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         if x is not None or y is not None:
             if x is None or y is None:
                 raise ParameterError(f"{owner}: pass both x= and y= (the two label columns).")

@@ -49,7 +49,7 @@ def plot_mix(
     >>> ax.get_xlabel()
     'Share of customers (客户占比)'
     """
-    require_frame(data, owner="plot_mix")
+    data = require_frame(data, owner="plot_mix")
     require_columns(data, [x, hue], owner="plot_mix")
     if data[[x, hue]].dropna().empty:
         msg = (f"plot_mix: no row has both {x!r} and {hue!r} (the table has {len(data)} rows), "
@@ -101,7 +101,7 @@ def plot_take_up(
     >>> import kequn_lib as kq
     >>> ax = kq.plot_take_up(kq.make_customers(n=500), flags=["has_loan"], by="bank")
     """
-    require_frame(data, owner="plot_take_up")
+    data = require_frame(data, owner="plot_take_up")
     require_columns(data, [*flags, by], owner="plot_take_up")
     ax = _get_ax(ax)
     table = data.groupby(by, observed=True)[flags].mean().T
@@ -150,7 +150,7 @@ def plot_aum_distribution(
     >>> import kequn_lib as kq
     >>> ax = kq.plot_aum_distribution(kq.make_customers(n=500), bars={"50万": 5e5})
     """
-    require_frame(data, owner="plot_aum_distribution")
+    data = require_frame(data, owner="plot_aum_distribution")
     values = require_numeric(data, x, owner="plot_aum_distribution", nonnegative=True)
     if hue is not None:
         require_columns(data, [hue], owner="plot_aum_distribution")

@@ -62,7 +62,7 @@ def plot_group_sizes(
     if isinstance(data, pd.Series):
         ids = data
     else:
-        require_frame(data, owner="plot_group_sizes")
+        data = require_frame(data, owner="plot_group_sizes")
         require_columns(data, [x], owner="plot_group_sizes")
         ids = data[x]
     sizes = ids.value_counts(sort=False)
@@ -130,7 +130,7 @@ def plot_layer_funnel(
     'Customers reaching the layer (%)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_layer_funnel")
+    data = require_frame(data, owner="plot_layer_funnel")
     cols = [x, y] + ([hue] if hue else [])
     require_columns(data, cols, owner="plot_layer_funnel")
     _require_plot_data(data, [y], owner="plot_layer_funnel", rows=False)

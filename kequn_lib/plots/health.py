@@ -86,7 +86,7 @@ def plot_group_activity(
     owner = "plot_group_activity"
     ax = _get_ax(ax)
     n_lines = check_int(n_lines, name="n_lines", owner=owner, low=0)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [x, y, units] + ([hue] if hue else []), owner=owner)
     weeks_are_dates = pd.api.types.is_datetime64_any_dtype(data[x])
     _require_plot_data(data, [y] if weeks_are_dates else [x, y], owner=owner)
@@ -178,7 +178,7 @@ def plot_take_up_vs_fit(
     """
     owner = "plot_take_up_vs_fit"
     ax = _get_ax(ax)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [x, y] + ([hue] if hue else []), owner=owner)
     _require_plot_data(data, [x, y] + ([hue] if hue else []), owner=owner, rows=False)
     xs = 100 * data[x].to_numpy(dtype="float64")

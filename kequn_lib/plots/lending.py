@@ -85,7 +85,7 @@ def plot_loan_sizes(
     'Loan amount (元, log scale)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_loan_sizes")
+    data = require_frame(data, owner="plot_loan_sizes")
     require_columns(data, [x] + ([hue] if hue else []), owner="plot_loan_sizes")
     _require_plot_data(data, [], owner="plot_loan_sizes")
     amounts = require_numeric(data, x, owner="plot_loan_sizes", nonnegative=True)
@@ -161,7 +161,7 @@ def plot_size_sensitivity(
     'Log-sd of loan size σ (assumption)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_size_sensitivity")
+    data = require_frame(data, owner="plot_size_sensitivity")
     require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_size_sensitivity")
     _require_plot_data(data, [x, y], owner="plot_size_sensitivity", rows=False)
     palette = _BANK_COLORS if hue == "bank" else None
@@ -208,7 +208,7 @@ def plot_growth_paths(
     'Multiple of month 0 (倍数, log scale)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_growth_paths")
+    data = require_frame(data, owner="plot_growth_paths")
     require_columns(data, [x, y] + ([hue] if hue else []), owner="plot_growth_paths")
     _require_plot_data(data, [x, y], owner="plot_growth_paths", rows=False)
     sns.lineplot(data=data, x=x, y=y, hue=hue, marker="o", ax=ax, **kwargs)
@@ -256,7 +256,7 @@ def plot_tolerance_curve(
     'Tolerated overdue rate (逾期率容忍度)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_tolerance_curve")
+    data = require_frame(data, owner="plot_tolerance_curve")
     require_columns(data, [x, y], owner="plot_tolerance_curve")
     if y not in ("approval_rate", "volume", "approved"):
         msg = f"plot_tolerance_curve: y={y!r}; use 'approval_rate', 'approved' or 'volume'."
@@ -313,7 +313,7 @@ def plot_volume_decomposition(
     'Contribution to the gap (元)'
     """
     ax = _get_ax(ax)
-    require_frame(data, owner="plot_volume_decomposition")
+    data = require_frame(data, owner="plot_volume_decomposition")
     d = data.reset_index() if "effect" not in data.columns else data.copy()
     require_columns(d, ["effect", "contribution"], owner="plot_volume_decomposition")
     _require_plot_data(d, ["contribution"], owner="plot_volume_decomposition", rows=False)

@@ -59,7 +59,7 @@ def plot_calibration_holdout(
     >>> ax = kq.plot_calibration_holdout(table)
     """
     owner = "plot_calibration_holdout"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, ["frequency_cal", "source", "mean_purchases"], owner=owner)
     require_numeric(data, "mean_purchases", owner=owner)
     ax = _get_ax(ax)
@@ -118,7 +118,7 @@ def plot_tracking(
     >>> ax = kq.plot_tracking(table)
     """
     owner = "plot_tracking"
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, ["date", "period", "source", "repeat_purchases"], owner=owner)
     require_numeric(data, "repeat_purchases", owner=owner)
     ax = _get_ax(ax)

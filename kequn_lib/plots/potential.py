@@ -79,7 +79,7 @@ def plot_p_alive(
     if data is None:
         freq, T_all = model._train[0], model._train[2]
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         freq, _, T_all, _ = model._table(data, owner)
     if T is None:
         T = float(np.max(T_all))

@@ -15,7 +15,13 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .._i18n import label as _bi
 from .._i18n import localise as _loc
-from .._validation import renamed_keywords, require_columns, require_frame, require_numeric
+from .._validation import (
+    _foreign_frame,
+    renamed_keywords,
+    require_columns,
+    require_frame,
+    require_numeric,
+)
 from ..errors import ParameterError, SchemaError
 from ..tiering import cumulative_shares
 from . import _docstrings
@@ -69,7 +75,7 @@ def plot_tier_distribution(
     """
     owner = "plot_tier_distribution"
     ax = _get_ax(ax)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [x], owner=owner)
     w = require_numeric(data, weight_col, owner=owner, nonnegative=True)
     tiers = data[x]
@@ -138,7 +144,7 @@ def plot_pareto(
     if isinstance(data, pd.Series):
         name, values = str(data.name or "value"), data
     else:
-        require_frame(data, owner=owner)
+        data = require_frame(data, owner=owner)
         if x is None:
             raise ParameterError(f"{owner}: pass x= naming the column of values to plot.")
         require_columns(data, [x], owner=owner)
@@ -201,6 +207,8 @@ def plot_migration(
         table = data.counts if counts else data.shares
     elif isinstance(data, pd.DataFrame):
         table = data
+    elif (table := _foreign_frame(data, owner="plot_migration")) is not None:
+        pass  # a pyarrow Table (or polars DataFrame) of the before × after table
     else:
         msg = f"plot_migration: pass the result of tier_migration, got {type(data).__name__}."
         raise ParameterError(msg)
@@ -263,7 +271,7 @@ def plot_rfm(
     """
     owner = "plot_rfm"
     ax = _get_ax(ax)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [x, y] + ([value_col] if value_col else []), owner=owner)
     if len(data) == 0:
         raise SchemaError(f"{owner}: the table has no rows; pass the output of kq.rfm_scores.")
@@ -359,7 +367,7 @@ def plot_value_matrix(
     """
     owner = "plot_value_matrix"
     ax = _get_ax(ax)
-    require_frame(data, owner=owner)
+    data = require_frame(data, owner=owner)
     require_columns(data, [x, y] + ([hue] if hue else []), owner=owner)
     frame = data[[x, y] + ([hue] if hue else [])]
     if sample is not None and len(frame) > sample:
