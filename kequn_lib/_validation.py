@@ -516,47 +516,145 @@ ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "card": ("a card balance or credit-limit column", ("card_balance", "credit_limit")),
 }
 
+#: Words of a column name that make the column fit a role, and words that rule it out. A word
+#: matches the start of a word of the name (``"savings"``, ``"TotalAssets"``, ``"fund_value"``;
+#: not ``"refund"``), or anywhere for Chinese. AUM is what customers keep at the bank (deposits,
+#: investments, wealth products): never a loan, a card balance or a credit limit, which are
+#: what they owe or may borrow, so those words rule a column out of the asset roles.
+_OWED = ("loan", "credit", "limit", "card", "debt", "overdraft", "mortgage", "liabilit",
+         "borrow", "贷", "信用", "额度", "卡", "欠", "负债")
+_DEPOSITS = ("deposit", "saving", "存款", "储蓄", "活期", "定期")
+_WEALTH = ("wealth", "invest", "fund", "理财", "基金", "资管")
+ROLE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "aum": (("aum", "asset", "balance", "资产", "余额", *_DEPOSITS, *_WEALTH), _OWED),
+    "deposit": (_DEPOSITS, _OWED),
+    "wealth": (_WEALTH, _OWED),
+    "loan": (("loan", "mortgage", "贷"), ("limit", "额度", "card", "卡")),
+    "card": (("card", "credit", "limit", "卡", "信用", "额度"), ()),
+}
+
+#: How a message says a table has no column of the role.
+_ROLE_NONE = {
+    "aum": "no asset column such as deposits, investments or wealth products",
+    "deposit": "no deposit column",
+    "wealth": "no wealth-product column",
+    "loan": "no loan column",
+    "card": "no card column",
+}
+
 #: What each public function needs of a customer table beyond the id: ``{function: {role:
-#: keyword that names the column}}``. Functions not listed need no balance role (RFM on a
+#: keyword that names the column}}``; ``None`` for a column the function reads under the role's
+#: default name (see :data:`ROLES`). A function that lists several roles needs one of them
+#: (:func:`~kequn_lib.contribution` works from deposits, loans or wealth products, the others
+#: counted as 0 with ``missing="zero"``). Functions not listed need no balance role (RFM on a
 #: transaction log, segment pipelines and profiles on chosen features, Dunbar groups).
-NEEDS: dict[str, dict[str, str]] = {
+NEEDS: dict[str, dict[str, str | None]] = {
     "aum_tiers": {"aum": "aum_col"},
     "quantile_tiers": {"aum": "aum_col"},
     "estimate_wallet": {"aum": "target_col"},
     "layer_criteria": {"aum": "aum_col"},
     "relationship_layers": {"aum": "aum_col"},
+    "contribution": {"deposit": None, "loan": None, "wealth": None},
+    "plot_aum_distribution": {"aum": "x"},
 }
 
 
-def require_role(data: pd.DataFrame, column: str, *, owner: str) -> None:
+def _name_words(name: str) -> list[str]:
+    """Lower-case words of a column name: split at non-letters and at camelCase humps."""
+    spaced = "".join(f" {ch}" if ch.isupper() and i and name[i - 1].islower() else ch
+                     for i, ch in enumerate(name))
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in spaced.lower()).split()]
+
+
+def _has_word(name: str, words: Iterable[str]) -> bool:
+    parts = _name_words(name)
+    return any((w in name) if not w.isascii() else any(p.startswith(w) for p in parts)
+               for w in words)
+
+
+def role_candidates(data: pd.DataFrame, role: str) -> list[str]:
+    """Columns of ``data`` that could hold ``role`` (:data:`ROLE_WORDS`): numeric, not true/
+    false, not the id, not ground truth (``true_*``), named like the role and not like what
+    rules it out (so an AUM is never offered a loan balance or a credit limit).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"customer_id": [1], "savings": [5.0], "loan_balance": [9.0],
+    ...                   "credit_limit": [2.0], "FundValue": [1.0], "age": [40]})
+    >>> role_candidates(t, "aum")
+    ['savings', 'FundValue']
+    """
+    fits, rules_out = ROLE_WORDS[role]
+    out = []
+    for c in data.columns:
+        name = str(c)
+        s = data[c]
+        if (not isinstance(s, pd.Series) or not pd.api.types.is_numeric_dtype(s)
+                or pd.api.types.is_bool_dtype(s) or name in ROLES["id"][1]
+                or name.startswith("true_")):
+            continue
+        if _has_word(name, fits) and not _has_word(name, rules_out):
+            out.append(name)
+    return out
+
+
+def require_role(data: pd.DataFrame, column: str | Sequence[str], *, owner: str) -> None:
     """Raise :class:`SchemaError` naming the need when ``data`` lacks the ``column`` that
-    ``owner`` needs for its role in :data:`NEEDS`, with the columns that could stand in.
+    ``owner`` needs for its role in :data:`NEEDS` (for a function that needs one of several
+    roles, ``column`` lists their columns and one of them is enough), with the columns that
+    could stand in: only columns that fit the role (:func:`role_candidates`).
+
+    ``data`` may have no rows: the Parquet and Dask engines pass a zero-row frame with the
+    files' or partitions' dtypes, so every kind of input gets the same words.
 
     Examples
     --------
     >>> import pandas as pd
     >>> require_role(pd.DataFrame({"aum": [1.0]}), "aum", owner="aum_tiers")
     """
-    if column in data.columns:
+    columns = [column] if isinstance(column, str) else list(column)
+    if any(c in data.columns for c in columns):
         return
-    (role, keyword), = NEEDS[owner].items()
-    what = ROLES[role][0]
-    known = [c for r, (_w, cols) in ROLES.items() if r not in ("id", role) for c in cols]
+    need = NEEDS[owner]
     present = [str(c) for c in data.columns]
-    near = [c for c in present if c in known] or [
-        c for c in present if pd.api.types.is_numeric_dtype(data[c])
-        and not pd.api.types.is_bool_dtype(data[c]) and c not in ROLES["id"][1]]
-    has = (f"this table has {', '.join(near)}" if near else
-           f"this table has no balance column (it has: {fmt_values(present, 10)})")
-    fix = f"pass {keyword}={near[0]!r} if that is the measure, or " if near else ""
-    parts = [c for c in ("deposit_balance", "wealth_balance") if c in present]
-    build = (
-        f"build AUM as data['aum'] = data[{parts or ['deposit_balance', 'wealth_balance']!r}]"
-        ".sum(axis=1) (deposits plus wealth products; loans and card limits are not assets)"
-        if role == "aum" else f"add {ROLES[role][1][0]!r}"
-    )
-    msg = f"{owner} needs {what} ({column!r}); {has}: {fix}{build}."
-    raise SchemaError(msg, column=column)
+    near = list(dict.fromkeys(c for role in need for c in role_candidates(data, role)))
+    if len(need) == 1:
+        (role, keyword), = need.items()
+        not_assets = "loans, card balances and credit limits are not assets"
+        if near:
+            # AUM is built from its parts (deposits, wealth products), not from a total; a
+            # column under the role's own name is offered first, then totals, then parts
+            parts = [c for c in near if c in role_candidates(data, "deposit")
+                     or c in role_candidates(data, "wealth")] if role == "aum" else []
+            near.sort(key=lambda c: (c not in ROLES[role][1], c in parts))
+            parts = parts or ["deposit_balance", "wealth_balance"]
+            build = (f"build AUM as data['aum'] = data[{parts!r}].sum(axis=1) (deposits plus "
+                     f"wealth products; {not_assets})" if role == "aum"
+                     else f"add {ROLES[role][1][0]!r}")
+            tail = (f"this table has {', '.join(near)}: pass {keyword}={near[0]!r} if that is "
+                    f"the measure, or {build}")
+        else:
+            why = f"; {not_assets}" if role == "aum" else ""
+            add = ("add AUM, e.g. data['aum'] = data[['deposit_balance', 'wealth_balance']]"
+                   ".sum(axis=1)" if role == "aum" else f"add {ROLES[role][1][0]!r}")
+            tail = (f"this table has {_ROLE_NONE[role]} (it has: {fmt_values(present, 10)}"
+                    f"{why}): {add}, or pass {keyword}= naming the column that holds it")
+        msg = f"{owner} needs {ROLES[role][0]} ({columns[0]!r}); {tail}."
+        raise SchemaError(msg, column=columns[0])
+    whats = [ROLES[r][0] for r in need]
+    names = [repr(c) for c in columns]
+    what = (f"{', '.join(whats[:-1])} or {whats[-1]} "
+            f"({', '.join(names[:-1])} or {names[-1]})")
+    if near:
+        role = next(r for r in need if near[0] in role_candidates(data, r))
+        target = columns[list(need).index(role)]
+        msg = (f"{owner} needs {what}; this table has {', '.join(near)}: rename the one that "
+               f"holds it, e.g. data.rename(columns={{{near[0]!r}: {target!r}}}).")
+    else:
+        msg = (f"{owner} needs {what}; this table has none of them (it has: "
+               f"{fmt_values(present, 10)}): add at least one.")
+    raise SchemaError(msg, column=columns[0])
 
 
 # --- warnings -------------------------------------------------------------------------------

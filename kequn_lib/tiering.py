@@ -265,7 +265,8 @@ def aum_tiers(
     dtype = pd.CategoricalDtype(names, ordered=True)
     hint = " For a long table (a panel of snapshots) pass id_col=None."
     if kind == backends.PARQUET:
-        src = backends.parquet_source(data, columns=[aum_col], owner=owner)
+        src = backends.parquet_source(data, columns=None, owner=owner)
+        require_role(src.empty_frame(src.names), aum_col, owner=owner)  # the pandas words
         backends._kinds.require_arrow_type(src, aum_col, "numeric", owner=owner)
         id_col = id_col if id_col in src.names else None
         codes, ids = backends._duckdb.aum_codes(src, column=aum_col, bounds=bounds,
@@ -280,7 +281,7 @@ def aum_tiers(
             frame = data.to_frame(name=name)
             cols, id_col = [name], None
         else:
-            _dask.require_columns(data, [aum_col], owner=owner)
+            require_role(data._meta, aum_col, owner=owner)  # the pandas words
             name, frame = aum_col, data
             id_col = id_col if id_col in data.columns else None
             cols = [aum_col] + ([id_col] if id_col else [])
@@ -505,6 +506,8 @@ _COMPONENTS = {
     "fx_income": ("fx_volume_12m", "fx_margin"),
 }
 _COST_COLUMNS = ("products_held", "rm_contacts_90d")
+# the balance roles of NEEDS["contribution"] (deposit, loan, wealth), under their default names
+_BALANCE_COLUMNS = ("deposit_balance", "loan_balance", "wealth_balance")
 
 
 def contribution(
@@ -521,7 +524,10 @@ def contribution(
     data : pandas.DataFrame, Parquet path or glob, or Dask DataFrame
         Customer table with ``deposit_balance``, ``loan_balance``, ``wealth_balance``,
         ``fee_income_12m``, ``fx_volume_12m`` (CNY, >= 0), ``products_held`` and
-        ``rm_contacts_90d`` (counts, >= 0). Parquet files are read by DuckDB (larger than
+        ``rm_contacts_90d`` (counts, >= 0). Needs a balance role: at least one of
+        ``deposit_balance``, ``loan_balance`` and ``wealth_balance``, whatever ``missing``
+        says (a table without any, such as a card portfolio, is refused with a message that
+        names the columns that could stand in). Parquet files are read by DuckDB (larger than
         memory is fine); a Dask DataFrame is computed partition by partition.
     model : ContributionModel, optional
         Rates and costs; ``ContributionModel()`` (documented assumptions) by default.
@@ -547,8 +553,8 @@ def contribution(
     Raises
     ------
     SchemaError
-        A needed column is missing (with ``missing="error"``), not numeric, NaN, infinite or
-        negative, or ``id_col`` repeats.
+        The table has none of the three balances; a needed column is missing (with
+        ``missing="error"``), not numeric, NaN, infinite or negative, or ``id_col`` repeats.
     ParameterError
         ``model`` is not a :class:`ContributionModel` or has a negative or non-finite field; a
         glob matching no file. Parquet files with differing schemas, or a Dask frame missing a
@@ -584,15 +590,18 @@ def contribution(
     needed = [col for col, _ in _COMPONENTS.values()] + list(_COST_COLUMNS)
     if kind == backends.PARQUET:
         src = backends.parquet_source(data, columns=None, owner=owner)
-        names = src.names
+        names, empty = src.names, src.empty_frame(src.names)
     elif kind == backends.DASK:
         from .backends import _dask
 
         _dask.require_frame(data, owner=owner)
-        names = list(data.columns)
+        names, empty = list(data.columns), data._meta
     else:
         data = require_frame(data, owner=owner)
-        names = list(data.columns)
+        names, empty = list(data.columns), data
+    # one balance at least (deposits, loans, wealth products): without any, the contribution
+    # is minus the cost to serve, whatever missing= says
+    require_role(empty, _BALANCE_COLUMNS, owner=owner)
     absent = [c for c in needed if c not in names]
     if absent and missing == "error":
         frame = pd.DataFrame(columns=names)

@@ -9,6 +9,7 @@ their index must be that column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -224,6 +225,36 @@ def test_pareto_tiers_matrix(case, kind, tmp_path) -> None:
     got = _outcome(lambda: kq.pareto_tiers(data, value_col="contribution",
                                            cuts=(0.5, 0.8, 0.95)))
     _same(expected, got, frame=frame, kind=kind, aligned=True)
+
+
+# a table without the role a step needs: the same need message (require_role) on every kind
+ROLE_CASES: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
+    "aum_tiers_without_aum": (lambda d: kq.aum_tiers(d, labels="en"),
+                              ["customer_id", "deposit_balance", "wealth_balance",
+                               "loan_balance"]),
+    "aum_tiers_without_assets": (lambda d: kq.aum_tiers(d, labels="en"),
+                                 ["customer_id", "loan_balance", "products_held"]),
+    "aum_tiers_other_aum_col": (lambda d: kq.aum_tiers(d, aum_col="aum_cny", labels="en"),
+                                ["customer_id", "aum", "loan_balance"]),
+    "contribution_without_balances": (kq.contribution,
+                                      ["customer_id", "aum", "fee_income_12m", "products_held",
+                                       "rm_contacts_90d"]),
+    "contribution_without_balances_zero": (lambda d: kq.contribution(d, missing="zero"),
+                                           ["customer_id", "fee_income_12m", "products_held"]),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", list(ROLE_CASES))
+def test_role_needs_matrix(case, kind, tmp_path) -> None:
+    call, columns = ROLE_CASES[case]
+    frame = _table()[columns]
+    expected = _outcome(lambda: call(frame))
+    assert expected[0] == "error" and " needs " in str(expected[1]), expected
+    offered = re.search(r"this table has ([^:(]*)", str(expected[1])).group(1)
+    assert "loan" not in offered, offered  # a loan never stands in for a balance role
+    data = _inputs(frame, tmp_path)[kind]
+    _same(expected, _outcome(lambda: call(data)), frame=frame, kind=kind, aligned=True)
 
 
 def test_the_matrix_holds_errors_and_results() -> None:

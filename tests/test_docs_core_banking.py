@@ -30,5 +30,7 @@ def test_the_page_code_runs_and_builds_a_customer_table(monkeypatch, capsys):
         pytest.approx(accounts["balance"].sum())
     assert len(space["tiers"]) == (customers["customer_kind"] == "individual").sum()
     assert not space["chosen"].loc["customer_id", "use"]
-    assert "aum_tiers needs an AUM column" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "aum_tiers needs an AUM column" in out and "credit limits are not assets" in out
+    assert "pass aum_col='credit_limit'" not in out  # a limit is never offered as AUM
     assert isinstance(space["tiers_by_limit"], kq.QuantileTiers)

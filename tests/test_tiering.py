@@ -160,7 +160,8 @@ def test_aum_tiers_bad_aum_names_column_and_row(customers, value, fragment):
 
 def test_aum_tiers_missing_column_lists_present(customers):
     with pytest.raises(SchemaError, match=r"aum_tiers needs an AUM column \('balance'\); "
-                       r"this table has deposit_balance, wealth_balance"):
+                       r"this table has aum, deposit_balance, wealth_balance: pass "
+                       r"aum_col='aum' .* data\[\['deposit_balance', 'wealth_balance'\]\]"):
         kq.aum_tiers(customers, aum_col="balance")
 
 

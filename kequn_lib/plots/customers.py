@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 
 from .._i18n import label as _bi
 from .._i18n import localise as _loc
-from .._validation import require_columns, require_frame, require_numeric
+from .._validation import require_columns, require_frame, require_numeric, require_role
 from ..errors import ParameterError, SchemaError
 from . import _docstrings
 from ._theme import _get_ax, _page_points, _term, _value_name, _zh_values
@@ -135,7 +135,8 @@ def plot_aum_distribution(
     ----------
     {data_customers}
     x : str, default="aum"
-        Money column in CNY.
+        Money column in CNY. Needs the AUM role: a table without this column is refused with a
+        message that names the columns that could stand in (never a loan or a credit limit).
     {hue}
     bars : dict, optional
         Named thresholds in CNY drawn as vertical lines (e.g. ``{"金卡 5万": 5e4}``).
@@ -151,6 +152,7 @@ def plot_aum_distribution(
     >>> ax = kq.plot_aum_distribution(kq.make_customers(n=500), bars={"50万": 5e5})
     """
     data = require_frame(data, owner="plot_aum_distribution")
+    require_role(data, x, owner="plot_aum_distribution")
     values = require_numeric(data, x, owner="plot_aum_distribution", nonnegative=True)
     if hue is not None:
         require_columns(data, [hue], owner="plot_aum_distribution")
