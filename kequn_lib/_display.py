@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._i18n import get_language, localise
+from ._validation import _foreign_frame
 from ._validation import fmt_values as _fmt_values
 from .errors import ParameterError
 
@@ -568,6 +569,9 @@ def display_table(
     """
     if isinstance(df, pd.Series):
         df = df.to_frame(df.name if df.name is not None else "value")
+    if not isinstance(df, pd.DataFrame):  # a pyarrow Table or polars DataFrame: to pandas
+        frame = _foreign_frame(df, owner="display_table")
+        df = df if frame is None else frame
     if not isinstance(df, pd.DataFrame):
         msg = f"display_table: df must be a pandas DataFrame or Series, got {type(df).__name__}."
         raise ParameterError(msg)

@@ -287,7 +287,7 @@ class BGNBD(BaseEstimator):
                 raise ParameterError(msg)
         frequency, recency, T = cols["frequency"], cols["recency"], cols["T"]
         penalizer = check_number(self.penalizer_coef, name="penalizer_coef", owner=owner, low=0.0)
-        x, tx, T_arr, _ = _validate_rfm(rfm_table, frequency, recency, T, owner)
+        x, tx, T_arr, index = _validate_rfm(rfm_table, frequency, recency, T, owner)
         n = x.shape[0]
         if n < 10:
             msg = f"{owner}: {n} customer(s) is too few to fit 4 parameters; pass at least 10."
@@ -378,7 +378,7 @@ class BGNBD(BaseEstimator):
         self.columns_ = {"frequency": frequency, "recency": recency, "T": T}
         self.n_features_in_ = 3
         self.feature_names_in_ = np.array([frequency, recency, T], dtype=object)
-        self._train = (x, tx, T_arr, rfm_table.index.copy())
+        self._train = (x, tx, T_arr, index.copy())
         log.debug("BGNBD fitted on %d customers: %s", n, dict(self.params_.round(4)))
         return self
 

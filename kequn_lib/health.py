@@ -303,6 +303,7 @@ def weekly_group_activity(
     {'week': [1, 2], 'active_members': [2, 0], 'activity': [2.0, 0.0]}
     """
     owner = "weekly_group_activity"
+    data = require_frame(data, owner=owner)
     log = _read_log(data, owner=owner, group_col=group_col, customer_col=customer_col,
                     week_col=week_col, weeks=None, members=members)
     n_g, n_w = len(log.labels), len(log.time)

@@ -235,6 +235,7 @@ def relationship_layers(
     >>> kq.relationship_layers(df, rules=kq.LayerRules(nested=False)).tolist()[0]
     '3 social currency'
     """
+    data = require_frame(data, owner="relationship_layers")
     rules = LayerRules() if rules is None else rules
     _check_rules(rules, LayerRules, "relationship_layers")
     crit = layer_criteria(data, rules=rules, app_col=app_col, rm_col=rm_col,

@@ -1168,6 +1168,9 @@ class Migration:
 
 def _tier_series(x: Any, *, which: str, id_col: str, column: str) -> pd.Series:
     owner = "tier_migration"
+    if not isinstance(x, pd.DataFrame | pd.Series):  # a pyarrow Table, a polars DataFrame
+        frame = _foreign_frame(x, owner=owner)
+        x = x if frame is None else frame
     if isinstance(x, pd.DataFrame):
         require_columns(x, [id_col, column], owner=f"{owner} ({which})")
         require_unique(x, id_col, owner=f"{owner} ({which})")

@@ -213,3 +213,42 @@ def test_a_pyarrow_table_draws_what_the_pandas_frame_draws(name: str) -> None:
     got = _pixels(fn, as_table, kwargs)
     assert (want != 255).any(), f"{name} drew nothing"
     np.testing.assert_array_equal(got, want, err_msg=f"{name}: the pyarrow Table draws otherwise")
+
+
+# --- every public function that takes a table --------------------------------------------------
+
+
+def _table_calls() -> list[str]:
+    from .test_no_mutation import CALLS, inputs
+
+    frames = inputs()
+    # table_currency reads pandas attrs, which pa.Table.from_pandas does not carry
+    return sorted(name for name in CALLS if not name.startswith("plot_")
+                  and name != "table_currency"
+                  and any(isinstance(a, pd.DataFrame) for a in CALLS[name](frames)[1]))
+
+
+@pytest.mark.parametrize("name", _table_calls())
+def test_every_table_function_takes_a_pyarrow_table(name: str) -> None:
+    """A pyarrow Table in place of the first table argument: the pandas answer (no raw
+    AttributeError from a step that used the unconverted table)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .test_no_mutation import CALLS, inputs
+
+    fn, args, kwargs = CALLS[name](inputs())
+    slot = next(i for i, a in enumerate(args) if isinstance(a, pd.DataFrame))
+    as_table = (*args[:slot], pa.Table.from_pandas(args[slot]), *args[slot + 1:])
+    try:
+        want = fn(*args, **kwargs)
+        got = fn(*as_table, **kwargs)
+    finally:
+        plt.close("all")
+    assert type(got) is type(want)
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, check_categorical=False)
+    elif isinstance(want, pd.Series):
+        pd.testing.assert_series_equal(got, want, check_dtype=False, check_categorical=False)

@@ -166,7 +166,7 @@ def _logit(p: float) -> float:
 def _members(groups: pd.DataFrame, group_col: Hashable, customer_col: Hashable | None,
              owner: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """Group codes (sorted order of appearance), group labels and customer ids, checked."""
-    require_frame(groups, owner=owner)
+    groups = require_frame(groups, owner=owner)
     require_columns(groups, [group_col] + ([customer_col] if customer_col is not None else []),
                     owner=owner)
     gid = groups[group_col]

@@ -373,7 +373,7 @@ def bank_marketing_customers(raw: pd.DataFrame) -> pd.DataFrame:
     1     0.0      300.0     False
     """
     owner = "bank_marketing_customers"
-    require_frame(raw, owner=owner)
+    raw = require_frame(raw, owner=owner)
     need = ["age", "job", "marital", "education", "default", "balance", "housing", "loan",
             "campaign", "previous", "y"]  # fmt: skip
     require_columns(raw, need, owner=owner)

@@ -359,7 +359,7 @@ def credit_default_customers(raw: pd.DataFrame) -> pd.DataFrame:
     1  50000.0           0.0         NaN
     """
     owner = "credit_default_customers"
-    require_frame(raw, owner=owner)
+    raw = require_frame(raw, owner=owner)
     require_columns(raw, _CREDIT_COLUMNS, owner=owner)
     whole = {c: _whole_numbers(raw, c, owner=owner) for c in _CREDIT_COLUMNS
              if c not in ("LIMIT_BAL",) and not c.startswith(("BILL_AMT", "PAY_AMT"))}

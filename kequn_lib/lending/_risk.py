@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._validation import (
+    _foreign_frame,
     check_int,
     check_number,
     check_random_state,
@@ -44,6 +45,9 @@ __all__ = [
 
 
 def _count_volume(x: Any, *, owner: str, name: str, amount_col: str) -> tuple[float, float, str]:
+    if not isinstance(x, pd.DataFrame | Mapping):  # a pyarrow Table, a polars DataFrame
+        frame = _foreign_frame(x, owner=owner)
+        x = x if frame is None else frame
     if isinstance(x, pd.DataFrame):
         _book(x, owner=owner, amount_col=amount_col)
         label = str(x["bank"].iloc[0]) if "bank" in x and x["bank"].nunique() == 1 else name
