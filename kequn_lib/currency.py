@@ -64,9 +64,12 @@ def table_currency(data: Any) -> str | None:
     return code if len(code) == 3 and code.isalpha() else None
 
 
-def _to_cny(data: Any, values: pd.Series, *, fx_rate: Any, cny_ladder: bool, preset: str,
-            owner: str) -> pd.Series:
-    """Values in CNY for a CNY ladder: refuse non-CNY data without ``fx_rate``; apply it."""
+def _to_cny(data: Any, values: pd.Series | None, *, fx_rate: Any, cny_ladder: bool,
+            preset: str, owner: str, engine: str | None = None) -> pd.Series | None:
+    """Values in CNY for a CNY ladder: refuse non-CNY data without ``fx_rate``; apply it.
+
+    ``engine`` names a Parquet or Dask input (``data`` is then a zero-row frame carrying the
+    files' or partitions' ``attrs``): the same refusal, with the fixes open to that input."""
     code = table_currency(data)
     if fx_rate is not None:
         rate = check_number(fx_rate, name="fx_rate", owner=owner, low=0, low_inclusive=False)
@@ -75,6 +78,14 @@ def _to_cny(data: Any, values: pd.Series, *, fx_rate: Any, cny_ladder: bool, pre
                    "(attrs['currency']). Leave fx_rate out.")
             raise ParameterError(msg)
         return values * rate
+    if cny_ladder and code is not None and code != BASE_CURRENCY and engine is not None:
+        msg = (
+            f"{owner}: the {engine} table's money is in {code} (attrs['currency'] stored with "
+            f"it), but the {preset!r} ladder's bars are in CNY, so its tiers would mean nothing "
+            f"here. Either pass thresholds= in {code}, or convert the AUM column to CNY first "
+            "(fx_rate= and kq.quantile_tiers take a pandas table)."
+        )
+        raise ParameterError(msg)
     if cny_ladder and code is not None and code != BASE_CURRENCY:
         msg = (
             f"{owner}: the table's money is in {code} (data.attrs['currency']), but the "

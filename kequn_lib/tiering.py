@@ -229,7 +229,8 @@ def aum_tiers(
     ParameterError
         For an unknown preset or an invalid custom ladder, a glob matching no file, or a path
         that is not Parquet; a preset (CNY bars) on a table in another currency without
-        ``fx_rate``. Parquet files with differing schemas raise :class:`SchemaError`
+        ``fx_rate`` (for Parquet files and Dask frames, the ``attrs["currency"]`` stored with
+        them). Parquet files with differing schemas or currencies raise :class:`SchemaError`
         before any row is read.
 
     See Also
@@ -266,8 +267,11 @@ def aum_tiers(
     hint = " For a long table (a panel of snapshots) pass id_col=None."
     if kind == backends.PARQUET:
         src = backends.parquet_source(data, columns=None, owner=owner)
-        require_role(src.empty_frame(src.names), aum_col, owner=owner)  # the pandas words
+        empty = src.empty_frame(src.names)  # with the files' attrs (currency)
+        require_role(empty, aum_col, owner=owner)  # the pandas words
         backends._kinds.require_arrow_type(src, aum_col, "numeric", owner=owner)
+        _to_cny(empty, None, fx_rate=None, cny_ladder=thresholds is None, preset=preset,
+                owner=owner, engine="Parquet")
         id_col = id_col if id_col in src.names else None
         codes, ids = backends._duckdb.aum_codes(src, column=aum_col, bounds=bounds,
                                                 id_col=id_col, owner=owner)
@@ -276,6 +280,8 @@ def aum_tiers(
     if kind == backends.DASK:
         from .backends import _dask
 
+        _to_cny(data._meta, None, fx_rate=None, cny_ladder=thresholds is None, preset=preset,
+                owner=owner, engine="Dask")  # the partitions' attrs (currency)
         if not _dask.is_frame(data):  # a Dask Series
             name = str(data.name) if data.name is not None else aum_col
             frame = data.to_frame(name=name)

@@ -86,3 +86,27 @@ def test_quantile_tiers_bad_values_and_labels():
         kq.quantile_tiers(pd.Series([1.0, -2.0]))
     with pytest.raises(kq.ParameterError, match="labels"):
         kq.quantile_tiers(pd.Series([1.0, 2.0]), cuts=(0.5,), labels=["a"])
+
+
+def test_parquet_and_dask_tables_in_euros_are_refused_too(tmp_path):
+    t = _eur([100.0, 5e4, 2e6])
+    t.to_parquet(tmp_path / "eur.parquet")  # pandas stores attrs (the currency) in the file
+    with pytest.raises(kq.ParameterError) as info:
+        kq.aum_tiers(tmp_path / "eur.parquet")
+    assert str(info.value) == (
+        "aum_tiers: the Parquet table's money is in EUR (attrs['currency'] stored with it), but "
+        "the 'industry' ladder's bars are in CNY, so its tiers would mean nothing here. Either "
+        "pass thresholds= in EUR, or convert the AUM column to CNY first (fx_rate= and "
+        "kq.quantile_tiers take a pandas table).")
+    bars = {"low": 0.0, "high": 1e4}
+    assert kq.aum_tiers(tmp_path / "eur.parquet", thresholds=bars).tolist() == \
+        kq.aum_tiers(t, thresholds=bars).tolist() == ["low", "high", "high"]
+    cny = t.copy()
+    cny.attrs["currency"] = "CNY"
+    cny.to_parquet(tmp_path / "cny.parquet")
+    assert len(kq.aum_tiers(tmp_path / "cny.parquet")) == 3
+    with pytest.raises(kq.SchemaError, match=r"different currencies \(CNY, EUR"):
+        kq.aum_tiers(str(tmp_path / "*.parquet"))
+    dd = pytest.importorskip("dask.dataframe")
+    with pytest.raises(kq.ParameterError, match="the Dask table's money is in EUR"):
+        kq.aum_tiers(dd.from_pandas(t, npartitions=1))

@@ -132,6 +132,8 @@ class ParquetSource:
     no_nulls: frozenset[str] = frozenset()
     # largest absolute value of each numeric column whose every row group states its min/max
     peaks: Mapping[str, float] = field(default_factory=dict)
+    # the pandas attrs stored with the files (the table's currency)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -142,8 +144,10 @@ class ParquetSource:
         return sum(self.rows)
 
     def empty_frame(self, columns: Sequence[str]) -> pd.DataFrame:
-        """Zero-row pandas frame with the files' dtypes (dates as datetime64[ns])."""
-        return arrow_to_pandas(self.schema.empty_table().select(list(columns)))
+        """Zero-row pandas frame with the files' dtypes (dates as datetime64[ns]) and attrs."""
+        out = arrow_to_pandas(self.schema.empty_table().select(list(columns)))
+        out.attrs = dict(self.attrs)
+        return out
 
 
 def arrow_to_pandas(table: Any) -> pd.DataFrame:
@@ -163,11 +167,13 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
     import pyarrow.parquet as pq
 
     files = _resolve_files(source, owner=owner)
-    schemas, rows, no_nulls, peaks = [], [], None, None
+    schemas, rows, no_nulls, peaks, attrs = [], [], None, None, []
     for path in files:
         try:
             meta = pq.read_metadata(path)
-            schemas.append(_plain_schema(meta.schema.to_arrow_schema()))
+            arrow = meta.schema.to_arrow_schema()
+            attrs.append(_stored_attrs(arrow))
+            schemas.append(_plain_schema(arrow))
             rows.append(meta.num_rows)
             clean, peak = _footer_facts(meta)
             no_nulls = clean if no_nulls is None else no_nulls & clean
@@ -190,8 +196,26 @@ def parquet_source(source: Any, *, columns: Sequence[str] | None, owner: str) ->
         missing = [c for c in columns if c not in first.names]
         if missing:
             raise missing_columns_error(missing, pd.DataFrame(columns=first.names), owner=owner)
+    currencies = {str(a.get("currency")) for a in attrs if a.get("currency") is not None}
+    if len(currencies) > 1:
+        msg = (f"{owner}: the {len(files)} Parquet files hold money in different currencies "
+               f"({', '.join(sorted(currencies))}, their attrs['currency']). Convert them to one "
+               "currency, or point the call at the files of one currency.")
+        raise SchemaError(msg)
     return ParquetSource(tuple(files), first, tuple(rows), frozenset(no_nulls or ()),
-                         peaks or {})
+                         peaks or {}, attrs[0] if attrs else {})
+
+
+def _stored_attrs(schema: Any) -> dict[str, Any]:
+    """The pandas ``attrs`` that ``DataFrame.to_parquet`` stores in a file's metadata."""
+    import json
+
+    raw = (schema.metadata or {}).get(b"PANDAS_ATTRS")
+    try:
+        attrs = json.loads(raw) if raw else {}
+    except ValueError:  # not ours to judge: no attrs
+        return {}
+    return attrs if isinstance(attrs, dict) else {}
 
 
 def _footer_facts(meta: Any) -> tuple[set[str], dict[str, float]]:
