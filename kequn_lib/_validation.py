@@ -417,6 +417,10 @@ def require_numeric(
             raise SchemaError(msg, column=column, rows=list(rows))
     values = s.astype("float64")
     arr = values.to_numpy()
+    peak = _clean_peak(arr, nonnegative=nonnegative, allow_nan=allow_nan)
+    if peak is not None:
+        _require_finite_total(arr, s.index, column, owner=owner, peak=peak)
+        return values
     bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
     if nonnegative:
         bad |= arr < 0
@@ -438,10 +442,32 @@ def require_numeric(
 _FLOAT_MAX = float(np.finfo("float64").max)
 
 
-def _require_finite_total(arr: np.ndarray, index: pd.Index, column: str, *, owner: str) -> None:
+def _clean_peak(arr: np.ndarray, *, nonnegative: bool, allow_nan: bool) -> float | None:
+    """The largest absolute value of a float64 ``arr`` when its minimum and maximum show that
+    every value passes :func:`require_numeric`'s value checks; ``None`` when some may fail (or
+    ``arr`` is empty or all NaN), so that the caller builds the row masks that name them.
+
+    Two reductions and no temporary array: a NaN propagates through ``minimum``/``maximum`` (a
+    miss when NaN is not allowed; ``fmin``/``fmax`` skip it when it is), an infinity or a
+    negative value shows in the extremes."""
+    if arr.size == 0:
+        return None
+    low, high = (np.fmin, np.fmax) if allow_nan else (np.minimum, np.maximum)
+    with np.errstate(invalid="ignore"):
+        lo, hi = float(low.reduce(arr)), float(high.reduce(arr))
+    if lo >= (0.0 if nonnegative else -_FLOAT_MAX) and hi <= _FLOAT_MAX:  # False for NaN
+        return max(-lo, hi)
+    return None
+
+
+def _require_finite_total(arr: np.ndarray, index: pd.Index, column: str, *, owner: str,
+                          peak: float | None = None) -> None:
     """Raise :class:`SchemaError` when the column's total (of absolute values) overflows float64:
-    every sum, share, Gini and cumulative curve of it would come out inf or NaN."""
+    every sum, share, Gini and cumulative curve of it would come out inf or NaN. ``peak``, the
+    largest absolute value when the caller knows it, spares the two reductions."""
     n = arr.size
+    if peak is not None and peak * n < _FLOAT_MAX:
+        return  # no order of summation can overflow
     if n == 0 or (np.isnan(arr).all() if np.isnan(arr[0]) or np.isnan(arr[-1]) else False):
         return
     with warnings.catch_warnings():
