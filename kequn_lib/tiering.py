@@ -665,19 +665,22 @@ def _contribution_rows(values: Any, present: Sequence[str], model: ContributionM
             return zero
         return np.asarray(values[name], dtype="float64")
 
-    # one float64 block, column-major, filled in place: no consolidation copy, no row-wise sum
+    # one float64 block, column-major, filled in place: no consolidation copy, no row-wise sum,
+    # and no temporary array (the total's row holds the intermediate products until the end)
     block = np.empty((len(_OUTPUTS), n))
     for i, (name, rate) in enumerate(_COMPONENTS.values()):
         np.multiply(col(name), getattr(model, rate), out=block[i])
     loan = list(_COMPONENTS).index("nii_loan")
-    block[loan] -= col("loan_balance") * model.loan_credit_cost
-    cost = block[len(_COMPONENTS)]
+    cost, total = block[len(_COMPONENTS)], block[-1]
+    np.multiply(col("loan_balance"), model.loan_credit_cost, out=total)
+    block[loan] -= total
     np.multiply(col("products_held"), model.cost_per_product, out=cost)
     cost += model.cost_per_customer
-    cost += model.cost_per_rm_contact * col("rm_contacts_90d") * (365 / 90)
-    total = block[-1]
-    np.copyto(total, block[0])
-    for i in range(1, len(_COMPONENTS)):
+    np.multiply(col("rm_contacts_90d"), model.cost_per_rm_contact, out=total)
+    total *= 365 / 90
+    cost += total
+    np.add(block[0], block[1], out=total)
+    for i in range(2, len(_COMPONENTS)):
         total += block[i]
     total -= cost
     return pd.DataFrame(block.T, index=index if index is not None else pd.RangeIndex(n),
