@@ -10,7 +10,8 @@ Prints one JSON line per measurement::
 
 Operations: ``aum_tiers`` (kequn, with its input checks) against ``pandas.cut`` with the same
 bins and labels (no checks); ``contribution`` (kequn, with its checks) against the same formula
-in plain numpy (columns to arrays, the six components and the total, no checks);
+in plain numpy (columns to arrays, the six components and the total, no checks; after the
+timing, ``bitwise_equal`` says whether its numbers are kequn's to the last bit);
 ``pareto_tiers`` (kequn only). ``seconds`` is
 the best of ``--repeat`` runs on a table already in memory; ``peak_mb`` is the growth of the
 process's peak resident memory during the runs. Each operation runs in its own process. Only
@@ -107,8 +108,11 @@ def worker(operation: str, tool: str, data: str, repeat: int) -> None:
         best = min(best, time.perf_counter() - t0)
         del result
     peak = (_peak_kb() - before) / 1024
-    print(json.dumps({"seconds": round(best, 4), "peak_mb": round(max(peak, 0.0), 1),
-                      "peak_exact": exact}))
+    line = {"seconds": round(best, 4), "peak_mb": round(max(peak, 0.0), 1), "peak_exact": exact}
+    if (operation, tool) == ("contribution", "numpy"):  # the same formula: the same numbers
+        ours = kq.contribution(table).to_numpy().T
+        line["bitwise_equal"] = bool(np.array_equal(ours.view("uint64"), fn().view("uint64")))
+    print(json.dumps(line))
 
 
 def main(argv: list[str] | None = None) -> None:
