@@ -5,14 +5,17 @@ each chapter, the references, every API page, a search for 客群 in the Chinese
 "tier" in the English book) at 1280 px and at 390 px: the page declares its language, its
 language switch leads to pages that exist, no console errors or failed loads, every image
 loaded, the embedded CJK face loaded and used, nothing wider than the viewport, search results
-found, and each chapter shows as many figures as its notebook made. Screenshots of every page are
-written to ``screenshots/`` in the report folder (``reports/screenshots`` when a report exists
-in the repository, otherwise next to the tested build); they are not committed.
+found, and each chapter shows as many figures as its notebook made. Screenshots are written to
+``screenshots/`` in the report folder (``reports/screenshots`` when a report exists in the
+repository, otherwise next to the tested build); they are not committed. By default one per page
+(its first screen), which keeps the run short; ``KEQUN_SCREENSHOTS=all`` takes every screen of
+every page (to look at a whole book, several minutes), ``KEQUN_SCREENSHOTS=none`` takes none.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -29,6 +32,8 @@ pytestmark = [
 ]
 
 WIDTHS = (1280, 390)
+#: screens kept per page (chapter, API page) for each KEQUN_SCREENSHOTS value
+SCREENS = {"all": (40, 4), "first": (1, 1), "none": (0, 0)}
 
 CHECK = """(() => {
   const imgs = [...document.querySelectorAll('img')];
@@ -82,13 +87,17 @@ def seen(book):
     """Open every page of both books at both widths once; the tests below read what was found."""
     top, _ = book
     shots = _shots(top)
+    choice = os.environ.get("KEQUN_SCREENSHOTS", "first")
+    if choice not in SCREENS:
+        pytest.fail(f"KEQUN_SCREENSHOTS={choice!r}: use one of {', '.join(SCREENS)}")
+    screens, api_screens = SCREENS[choice]
     found = {}
     with _browser.browser() as b:
         for width in WIDTHS:
             b.viewport(width, 900, mobile=width < 500)
             b.open(top.resolve().as_uri() + "/index.html")
             found[(width, "top", "index.html")] = {**b.eval(CHECK), "problems": b.problems()}
-            b.screenshots(shots / f"{width}" / "top-index", limit=2)
+            b.screenshots(shots / f"{width}" / "top-index", limit=min(screens, 2))
             for lang in LANGS:
                 out = top / lang
                 for page in _pages(out):
@@ -98,7 +107,7 @@ def seen(book):
                     found[(width, lang, page)] = info
                     stem = f"{lang}-" + page.replace("/", "_").removesuffix(".html")
                     b.screenshots(shots / f"{width}" / stem,
-                                  limit=4 if page.startswith("api/") else 40)
+                                  limit=api_screens if page.startswith("api/") else screens)
                 query = SEARCHES[lang]
                 b.open(out.resolve().as_uri() + f"/search.html?q={query}")
                 end = time.monotonic() + 20
@@ -110,7 +119,8 @@ def seen(book):
                     time.sleep(0.25)
                 found[(width, lang, f"search:{query}")] = {"hits": hits,
                                                            "problems": b.problems()}
-                b.screenshot(shots / f"{width}" / f"{lang}-search-{query}.png")
+                if screens:
+                    b.screenshot(shots / f"{width}" / f"{lang}-search-{query}.png")
     return found
 
 
