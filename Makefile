@@ -10,6 +10,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 # Report parameters (optional): make report DATA=uci-bank-marketing N_CUSTOMERS=20000 SEED=1
 # Rebuild one chapter and keep the others: make report ONLY=02
+# Notebooks executed side by side (default: one per core, at most 4): make report JOBS=1
 # One language only (the other is kept): make report LANG=en   (default: English and Chinese)
 #   LANG counts only when given on the command line: the environment's LANG is the locale.
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
@@ -17,6 +18,7 @@ DATA        ?=
 N_CUSTOMERS ?=
 SEED        ?=
 ONLY        ?=
+JOBS        ?=
 PYTEST_ARGS ?=
 
 .PHONY: help report test lint bench bench-ltm clean
@@ -49,6 +51,7 @@ report: $(VENV)/.installed
 	  $(if $(N_CUSTOMERS),--n-customers $(N_CUSTOMERS)) \
 	  $(if $(SEED),--seed $(SEED)) \
 	  $(foreach o,$(ONLY),--only $(o)) \
+	  $(if $(JOBS),--jobs $(JOBS)) \
 	  $(foreach l,$(REPORT_LANG),--lang $(l))
 
 test: $(VENV)/.installed-dev

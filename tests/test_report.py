@@ -289,6 +289,22 @@ def test_failing_notebook_names_chapter_and_cell_and_keeps_report(built, tmp_pat
 
 
 @pytest.mark.slow
+def test_side_by_side_a_failure_stops_the_other_kernels_and_is_the_one_named(built, tmp_path):
+    """With two notebooks running at once, the one that fails is reported and the other run is
+    stopped at once rather than left to finish."""
+    notebooks, out = _copy(built, tmp_path)
+    before = _snapshot(out)
+    _notebook(notebooks / "01_first.ipynb", "Slow", "Sleeps, then leaves a mark.", "x = 1",
+              "import pathlib, time\ntime.sleep(60)\npathlib.Path('finished').touch()")
+    _notebook(notebooks / "02_second.ipynb", "Broken", "Fails.", "x = 1",
+              "import time\ntime.sleep(3)\nraise ValueError('boom')")
+    with pytest.raises(report.ReportError, match=r"02_second.ipynb failed at cell 4 .*boom"):
+        report.build(out, notebooks=notebooks, api=False, languages=["en"], jobs=2)
+    assert not (notebooks / "finished").exists(), "the slow notebook was left running"
+    assert _snapshot(out) == before
+
+
+@pytest.mark.slow
 def test_dead_kernel_names_chapter_and_cell(built, tmp_path):
     notebooks, out = _copy(built, tmp_path)
     before = _snapshot(out)

@@ -224,6 +224,7 @@ def build(
     strict: bool = False,
     api: bool = True,
     keep_executed: str | Path | None = None,
+    jobs: int | None = None,
 ) -> Path:
     """Execute the notebooks in reading order and render the book; switch it in when complete.
 
@@ -263,6 +264,9 @@ def build(
         Also write each executed notebook, as the kernel left it (before the book's page
         preparation), to ``<keep_executed>/<lang>/NN_name.ipynb``: every output of the run, to
         inspect or to test without executing again.
+    jobs : int, optional
+        Notebooks executed side by side, each in its own kernel: one per core (at most four) by
+        default; ``1`` executes one at a time. The pages do not depend on it.
 
     Returns
     -------
@@ -289,6 +293,7 @@ def build(
     output = Path(output) if output is not None else DEFAULT_OUTPUT
     params = check_params(params)
     langs = _check_languages(languages)
+    jobs = _check_jobs(jobs)
     if "LANG" in params:
         msg = ("build: LANG is set by the builder for each language of the book; pass "
                "languages=['zh'] (make report LANG=zh) to build one language.")
@@ -302,7 +307,8 @@ def build(
         with _sigterm(), _folders.locked(output) as builds:
             return _build(output, builds, chapters, chosen, declared, params, langs,
                           timeout=timeout, kernel_name=kernel_name, strict=strict, api=api,
-                          keep_executed=None if keep_executed is None else Path(keep_executed))
+                          keep_executed=None if keep_executed is None else Path(keep_executed),
+                          jobs=jobs)
     except Terminated:
         raise ReportError("the build was stopped (SIGTERM); the previous report is unchanged.") \
             from None
@@ -348,6 +354,83 @@ def _compare_figures(name: str, first: Mapping[str, Any], again: Mapping[str, An
     raise ReportError(msg)
 
 
+def _default_jobs() -> int:
+    """Notebooks executed side by side: one per core, at most four (each kernel holds its data)."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _check_jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return _default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        msg = f"build: jobs must be a whole number of at least 1, got {jobs!r}; pass e.g. jobs=2."
+        raise ReportParameterError(msg)
+    return jobs
+
+
+def _execute_all(
+    jobs_list: list[tuple[str, Chapter]],
+    folder: Path,
+    declared: Mapping[str, set[str]],
+    params: Mapping[str, Any],
+    *,
+    jobs: int,
+    timeout: int,
+    kernel_name: str,
+    strict: bool,
+) -> dict[tuple[str, str], tuple[Any, dict[str, Any]]]:
+    """Execute each (language, chapter), ``jobs`` at a time, in reading order.
+
+    Returns ``{(lang, chapter name): (executed notebook, parameters given)}``. Each run has its own
+    kernel (notebooks share nothing but the data cache, which is written atomically); when runs
+    fail, the first in reading order is raised, after every running kernel has finished.
+    """
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    def one(k: int, lang: str, chapter: Chapter) -> tuple[Any, dict[str, Any]]:
+        mine = {key: v for key, v in params.items() if key in declared[chapter.name]}
+        setup = None
+        if "LANG" in declared[chapter.name]:
+            mine["LANG"] = lang
+        elif lang != "en":
+            setup = _setup_for(lang)
+        log.info("[%d/%d] executing %s (%s)", k + 1, len(jobs_list), chapter.path.name, lang)
+        nb = execute(chapter.path, folder / lang / chapter.path.name, params=mine,
+                     timeout=timeout, kernel_name=kernel_name, strict=strict, setup=setup,
+                     label=f"LANG={lang!r}")
+        return nb, mine
+
+    if jobs <= 1 or len(jobs_list) <= 1:
+        return {(lang, c.name): one(k, lang, c) for k, (lang, c) in enumerate(jobs_list)}
+    _execute.state["workers"] = True
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="kequn-notebook") as pool:
+            futures = [pool.submit(one, k, lang, c) for k, (lang, c) in enumerate(jobs_list)]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in futures if f.done() and not f.cancelled() and f.exception()]
+            if failed:  # nothing new starts, and the kernels still running are stopped
+                for f in futures:
+                    f.cancel()
+                if not _execute.state.get("terminated"):
+                    _execute.stop_kernels()  # their own failures are not the cause
+                wait(futures)
+                if _execute.state.get("terminated"):  # SIGTERM: every run was stopped
+                    failed = [f for f in futures if not f.cancelled() and f.exception()]
+                raise failed[0].exception()
+        if _execute.state.get("terminated"):
+            raise Terminated()
+        return {(lang, c.name): f.result() for (lang, c), f in zip(jobs_list, futures,
+                                                                      strict=True)}
+    finally:
+        _execute.state.pop("workers", None)
+
+
 def _build(
     output: Path,
     builds: Path,
@@ -362,6 +445,7 @@ def _build(
     strict: bool,
     api: bool,
     keep_executed: Path | None = None,
+    jobs: int = 1,
 ) -> Path:
     previous = _folders.current(output)
     manifest = _previous_manifest(previous)
@@ -393,6 +477,13 @@ def _build(
         top = _site.top_page(
             {LANGUAGES[x]: (FOLDERS[x], _sphinx_i18n.LANGUAGES[LANGUAGES[x]][1])
              for x in present}, font=f"{FOLDERS[langs[-1]]}/_static/{_site.FONT_FILE}")
+        runs = _execute_all(
+            [(lang, c) for lang in langs for c in chapters if c.name in chosen_names],
+            work / "executed", declared, params, jobs=jobs, timeout=timeout,
+            kernel_name=kernel_name, strict=strict)
+        if keep_executed is not None:
+            for (lang, name), (nb, _) in runs.items():
+                _write_notebook(nb, keep_executed / lang / f"{name}.ipynb")
         for lang in langs:
             source = work / "source" / lang
             source.mkdir(parents=True)
@@ -404,19 +495,7 @@ def _build(
             for i, chapter in enumerate(chapters):
                 catalogue = _catalogue(lang, chapter)
                 if chapter.name in chosen_names:
-                    log.info("[%d/%d] executing %s (%s)", i + 1, len(chapters),
-                             chapter.path.name, lang)
-                    mine = {k: v for k, v in params.items() if k in declared[chapter.name]}
-                    setup = None
-                    if "LANG" in declared[chapter.name]:
-                        mine["LANG"] = lang
-                    elif lang != "en":
-                        setup = _setup_for(lang)
-                    nb = execute(chapter.path, work / "executed" / lang / chapter.path.name,
-                                 params=mine, timeout=timeout, kernel_name=kernel_name,
-                                 strict=strict, setup=setup, label=f"LANG={lang!r}")
-                    if keep_executed is not None:
-                        _write_notebook(nb, keep_executed / lang / chapter.path.name)
+                    nb, mine = runs[(lang, chapter.name)]
                     declared_figures = _key_figures(nb)
                     if chapter.name in figures:
                         _compare_figures(chapter.name, figures[chapter.name], declared_figures,
@@ -534,6 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-api", action="store_true", help="leave out the API reference")
     parser.add_argument("--strict", action="store_true", help="fail on warnings in outputs")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="notebooks executed side by side (default: one per core, at most 4)")
     parser.add_argument("--keep-executed", default=None, metavar="FOLDER",
                         help="also write the executed notebooks to FOLDER/<lang>/")
     parser.add_argument("-q", "--quiet", action="store_true", help="less progress output")
@@ -558,7 +639,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         out = build(args.output, notebooks=args.notebooks, params=params, only=args.only,
                     languages=args.lang, timeout=args.timeout, strict=args.strict,
-                    api=not args.no_api, keep_executed=args.keep_executed)
+                    api=not args.no_api, keep_executed=args.keep_executed,
+                    jobs=args.jobs)
     except KequnError as err:
         sys.stderr.write(f"report failed: {err}\n")
         return 1

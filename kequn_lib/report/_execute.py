@@ -7,6 +7,7 @@ import copy
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,36 +22,68 @@ class Terminated(BaseException):
     """Raised in the builder when it receives SIGTERM."""
 
 
-#: the cell being executed (set by the engine below; builds run one notebook at a time)
-_progress: dict[str, Any] = {}
-#: the running kernel's process id and whether SIGTERM arrived (see :func:`on_sigterm`)
+#: the cell being executed, per thread (set by the engine below; a build may execute several
+#: notebooks at once, one per thread)
+_progress = threading.local()
+#: the running kernels' process ids ("kernel_pids", a set) and whether SIGTERM arrived
+#: ("terminated"); see :func:`on_sigterm`
 state: dict[str, Any] = {}
+_state_lock = threading.Lock()
 
 
 def on_sigterm(signum, frame) -> None:
-    """SIGTERM during a build: stop the running kernel, or stop the builder directly.
+    """SIGTERM during a build: stop the running kernels, or stop the builder directly.
 
     An exception raised inside the notebook client's event loop can land in a background task
-    and be lost, so a running kernel is killed instead: its cell fails at once, and
-    :func:`execute` reports the stop with the cell's name.
+    and be lost, so running kernels are killed instead: their cells fail at once, and
+    :func:`execute` reports the stop with the cell's name. A kernel that starts after the
+    signal is killed as soon as it has started.
     """
     state["terminated"] = True
-    pid = state.get("kernel_pid")
-    if pid:
+    pids = stop_kernels()
+    if not pids and threading.current_thread() is threading.main_thread() \
+            and not state.get("workers"):
+        raise Terminated()
+
+
+def stop_kernels() -> list[int]:
+    """Kill every running kernel (their cells fail at once); return their process ids."""
+    with _state_lock:
+        pids = list(state.get("kernel_pids", ()))
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+def _kernel_started(pid: int | None) -> None:
+    if pid is None:
         return
-    raise Terminated()
+    with _state_lock:
+        state.setdefault("kernel_pids", set()).add(pid)
+    if state.get("terminated"):  # the signal came while this kernel was starting
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
-def _kernel_manager(stderr_path: Path):
-    """A kernel manager whose kernel writes its stderr to a file instead of the terminal."""
+def _kernel_stopped(pid: int | None) -> None:
+    with _state_lock:
+        state.get("kernel_pids", set()).discard(pid)
+
+
+def _kernel_manager(stderr_path: Path, cwd: Path):
+    """A kernel manager whose kernel starts in ``cwd`` and writes its stderr to a file.
+
+    The working folder is given to the kernel process itself, not set with ``os.chdir`` around
+    the run (papermill's ``cwd=``), which would be shared by notebooks executed side by side.
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     class _Manager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw):
             cmd, kw = await super()._async_pre_start_kernel(**kw)
             kw.setdefault("stderr", open(stderr_path, "ab"))
+            kw["cwd"] = str(cwd)
             env = kw.get("env")
             # no progress bars in built pages
             kw["env"] = {**(os.environ if env is None else env), "KEQUN_PROGRESS": "0"}
@@ -58,7 +91,9 @@ def _kernel_manager(stderr_path: Path):
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             await super()._async_launch_kernel(kernel_cmd, **kw)
-            state["kernel_pid"] = getattr(self.provisioner, "pid", None)
+            pid = getattr(self.provisioner, "pid", None)
+            _progress.kernel_pid = pid
+            _kernel_started(pid)
 
     return _Manager
 
@@ -75,8 +110,8 @@ def _engine() -> str:
                 start = nb_man.cell_start
 
                 def cell_start(cell, cell_index=None, **kw):
-                    _progress["source"] = cell.source
-                    _progress["tags"] = cell.get("metadata", {}).get("tags", [])
+                    _progress.source = cell.source
+                    _progress.tags = cell.get("metadata", {}).get("tags", [])
                     return start(cell, cell_index, **kw)
 
                 nb_man.cell_start = cell_start
@@ -140,6 +175,8 @@ def execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    if state.get("terminated"):  # SIGTERM arrived while another notebook ran
+        raise Terminated()
     original = nb = read(path)
     _, names = parameter_names(nb)
     use = {k: v for k, v in params.items() if k in names}
@@ -149,10 +186,10 @@ def execute(
     output.parent.mkdir(parents=True, exist_ok=True)
     stderr_log = output.with_suffix(".kernel.log")
     started = time.perf_counter()
-    _progress.clear()
+    _progress.source = _progress.tags = _progress.kernel_pid = None
 
     def where() -> str:
-        label = _cell_label(original, _progress.get("source"), _progress.get("tags"))
+        label = _cell_label(original, _progress.source, _progress.tags)
         return f" at {label}" if label else ""
 
     failure: str | None = None
@@ -164,9 +201,8 @@ def execute(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            cwd=str(path.parent),
             execution_timeout=timeout,
-            kernel_manager_class=_kernel_manager(stderr_log),
+            kernel_manager_class=_kernel_manager(stderr_log, path.parent.resolve()),
             engine_name=_engine(),
             request_save_on_cell_execute=False,
         )
@@ -187,7 +223,7 @@ def execute(
             failure = (f"failed{where()}: {type(err).__name__}" + (f": {detail}" if detail else "")
                        + (f" (kernel: {kernel})" if kernel else ""))
     finally:
-        state.pop("kernel_pid", None)
+        _kernel_stopped(_progress.kernel_pid)
     run = f" ({label})" if label else ""
     if failure is not None:
         raise ReportError(f"notebook {path.name} {failure}{run}.")
