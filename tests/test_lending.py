@@ -548,6 +548,50 @@ def test_tolerance_bad_bank_and_bad_pool():
         kq.approval_under_tolerance(_POOL.drop(columns="score"), tolerance=0.01)
 
 
+def _numbers(text: str) -> list[float]:
+    return sorted(float(x) for x in re.findall(r"\d+(?:\.\d+)?", str(text).replace(",", "")))
+
+
+def test_check_tables_have_chinese_wording_with_the_same_numbers(books):
+    tables = [kq.calibrate_loan_sizes(b).checks for b in kq.lending.BANKS]
+    tables += [kq.loan_book_checks(b) for b in books]
+    for table in tables:
+        assert list(table.columns) == ["fact_id", "fact", "fact_zh", "required", "required_zh",
+                                       "achieved", "holds"]
+        for row in table.to_dict("records"):
+            for col in ("fact", "required"):
+                en, zh = row[col], row[f"{col}_zh"]
+                assert _numbers(zh) == _numbers(en), (row["fact_id"], col, en, zh)
+                assert not _LATIN.findall(zh), (row["fact_id"], col, zh)
+            assert CJK.search(row["fact_zh"]), row["fact_zh"]
+    # the range condition is worded in Chinese, not with the English "in"
+    m08 = tables[-1].set_index("fact_id").loc["M08"]
+    assert m08["required"].startswith("in [") and "介于" in m08["required_zh"]
+
+
+def test_chinese_assumption_and_comparison_tables_show_no_english(books):
+    table = kq.lending_assumptions()
+    assert (table["value_zh"] == table["value"]).sum() == len(table) - 3  # words only differ
+    summary = kq.compare_books(*books).summary
+    kq.set_language("zh")
+    try:
+        shown = table.assign(parameter=table["parameter"].str.replace("_", " "),
+                             value=table["value_zh"])
+        pages = [kq.display_table(shown.pivot(index="parameter", columns="bank", values="value"),
+                                  index=True).to_html(),
+                 kq.display_table(summary.assign(metric=summary["metric"].str.replace("_", " "))
+                                  .pivot(index="metric", columns="bank", values="value"),
+                                  index=True).to_html()]
+    finally:
+        kq.set_language("en")
+    for html in pages:
+        cells = re.sub(r'<span class="kequn-en" lang="en">.*?</span>|<style.*?</style>|<[^>]+>',
+                       " ", html, flags=re.S)
+        english = set(re.findall(r"[A-Za-z]{4,}", cells)) - {"WeBank", "MYbank"}
+        assert not english, english
+    assert "由 σ 和事实 M04 推出" in pages[0] and "预期损失率" in pages[1]
+
+
 # --- assumptions and figures -------------------------------------------------------------------
 
 

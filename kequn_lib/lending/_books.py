@@ -48,6 +48,18 @@ def _plain(x: float) -> str:
     return f"{x:.12f}".rstrip("0").rstrip(".")
 
 
+# Columns of a fact-check table (:attr:`LoanSizeModel.checks`, :func:`loan_book_checks`).
+_CHECK_COLUMNS = ("fact_id", "fact", "fact_zh", "required", "required_zh", "achieved", "holds")
+
+
+def _below_fact(thr: float) -> str:
+    return f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)"
+
+
+def _below_fact_zh(thr: float) -> str:
+    return f"{thr:,.0f}元以下的贷款占比（原文为借款客户占比，按每人一笔贷款计）"
+
+
 def _log_mass(a: float, b: float) -> float:
     """log(Φ(b) − Φ(a)) for a < b, stable in both tails."""
     if a > 0:
@@ -62,8 +74,8 @@ class LoanSizeModel:
 
     ``log(amount)`` is normal with mean ``mu`` and standard deviation ``sigma``, conditioned on
     ``lower <= amount <= upper``. Made by :func:`calibrate_loan_sizes`, which also fills
-    ``checks``: one row per fact the calibration must honour (``fact_id``, ``fact``,
-    ``required``, ``achieved``, ``holds``).
+    ``checks``: one row per fact the calibration must honour (``fact_id``, ``fact`` and its
+    Chinese wording ``fact_zh``, ``required`` and ``required_zh``, ``achieved``, ``holds``).
     """
 
     bank: str
@@ -120,7 +132,7 @@ def _size_checks(model: LoanSizeModel, *, share_tolerance: float = 1e-6) -> pd.D
     bank = model.bank
     limit = _fact(bank, "max_loan")
     rows = [{
-        "fact_id": limit["fact_id"], "fact": "largest loan (CNY)",
+        "fact_id": limit["fact_id"], "fact": "largest loan (CNY)", "fact_zh": "最大单笔贷款（元）",
         "required": f"<= {limit['value_std']:,.0f}", "achieved": model.upper,
         "holds": model.upper <= limit["value_std"],
     }]
@@ -128,19 +140,21 @@ def _size_checks(model: LoanSizeModel, *, share_tolerance: float = 1e-6) -> pd.D
         avg = _fact(bank, "average_loan_size")
         m = model.mean()
         rows.insert(0, {"fact_id": avg["fact_id"], "fact": "average loan (CNY)",
+                        "fact_zh": "平均每笔贷款（元）",
                         "required": f"< {avg['value_std']:,.0f}", "achieved": m,
                         "holds": m < avg["value_std"]})
     else:
         sh = _fact(bank, "share_borrowers_below_threshold")
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = model.cdf(thr)
-        fact = f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)"
-        rows.insert(0, {"fact_id": sh["fact_id"], "fact": fact,
+        rows.insert(0, {"fact_id": sh["fact_id"], "fact": _below_fact(thr),
+                        "fact_zh": _below_fact_zh(thr),
                         "required": f"= {sh['value_std']:.2f} (± {_plain(share_tolerance)})",
                         "achieved": got, "holds": abs(got - sh["value_std"]) <= share_tolerance})
     out = pd.DataFrame(rows)
     out["holds"] = out["holds"].astype(bool)
-    return out
+    out.insert(out.columns.get_loc("required") + 1, "required_zh", out["required"])
+    return out[list(_CHECK_COLUMNS)]
 
 
 def calibrate_loan_sizes(
@@ -176,8 +190,8 @@ def calibrate_loan_sizes(
     -------
     LoanSizeModel
         With ``mu``, ``sigma``, ``lower``, ``upper``, methods ``mean``, ``median``, ``quantile``,
-        ``cdf``, ``sample``, and ``checks`` (columns ``fact_id``, ``fact``, ``required``,
-        ``achieved``, ``holds``); every check holds.
+        ``cdf``, ``sample``, and ``checks`` (columns ``fact_id``, ``fact``, ``fact_zh``,
+        ``required``, ``required_zh``, ``achieved``, ``holds``); every check holds.
 
     Raises
     ------
@@ -547,7 +561,9 @@ def loan_book_checks(book: pd.DataFrame, *, volume: float | None = None,
     Returns
     -------
     pandas.DataFrame
-        One row per check: ``fact_id``, ``fact``, ``required``, ``achieved``, ``holds``.
+        One row per check: ``fact_id``, ``fact`` (what is checked) and ``fact_zh`` (the same
+        in Chinese, for the Chinese build), ``required`` and ``required_zh`` (the condition; the
+        two differ only in words, never in numbers), ``achieved`` (float), ``holds`` (bool).
 
     Examples
     --------
@@ -563,53 +579,62 @@ def loan_book_checks(book: pd.DataFrame, *, volume: float | None = None,
     amount = book["amount"].to_numpy(dtype="float64")
     rows: list[dict[str, Any]] = []
 
-    def add(fact_id: str, fact: str, required: str, achieved: float, holds: bool) -> None:
-        rows.append({"fact_id": fact_id, "fact": fact, "required": required,
+    def add(fact_id: str, fact: tuple[str, str], required: str, achieved: float, holds: bool,
+            required_zh: str | None = None) -> None:
+        rows.append({"fact_id": fact_id, "fact": fact[0], "fact_zh": fact[1],
+                     "required": required,
+                     "required_zh": required if required_zh is None else required_zh,
                      "achieved": float(achieved), "holds": bool(holds)})
 
     lim = _fact(bank, "max_loan")
-    add(lim["fact_id"], "largest loan (CNY)", f"<= {lim['value_std']:,.0f}", amount.max(),
-        amount.max() <= lim["value_std"])
+    add(lim["fact_id"], ("largest loan (CNY)", "最大单笔贷款（元）"),
+        f"<= {lim['value_std']:,.0f}", amount.max(), amount.max() <= lim["value_std"])
     if bank == "WeBank":
         avg = _fact(bank, "average_loan_size")
-        add(avg["fact_id"], "average loan (CNY)", f"< {avg['value_std']:,.0f}", amount.mean(),
-            amount.mean() < avg["value_std"])
+        add(avg["fact_id"], ("average loan (CNY)", "平均每笔贷款（元）"),
+            f"< {avg['value_std']:,.0f}", amount.mean(), amount.mean() < avg["value_std"])
     else:
         sh = _fact(bank, "share_borrowers_below_threshold")
         thr = sh["condition"] * UNIT_SCALE[sh["condition_unit"]]
         got = float((amount < thr).mean())
-        add(sh["fact_id"], f"share of loans below {thr:,.0f} CNY (borrowers' share, one loan each)",
+        add(sh["fact_id"], (_below_fact(thr), _below_fact_zh(thr)),
             f"≈ {sh['value_std']:.2f} (± {_plain(tol)})", got, abs(got - sh["value_std"]) <= tol)
     if "overdue" in book:
         od = _fact(bank, "overdue_rate")
         rate = float(book["overdue"].astype(bool).mean())
-        add(od["fact_id"], "overdue rate", f"< {od['value_std']:g}", rate, rate < od["value_std"])
+        add(od["fact_id"], ("overdue rate", "逾期率"), f"< {od['value_std']:g}", rate,
+            rate < od["value_std"])
     if "funding_source" in book:
         if bank == "WeBank":
             f = _fact(bank, "share_loans_funded_by_banks")
             got = float((book["funding_source"] == "partner banks").mean())
-            add(f["fact_id"], "share funded by partner banks", f"= {f['value_std']:.2f}", got,
-                abs(got - f["value_std"]) <= 1 / len(book))
+            add(f["fact_id"], ("share funded by partner banks", "合作银行出资占比"),
+                f"= {f['value_std']:.2f}", got, abs(got - f["value_std"]) <= 1 / len(book))
         else:
             f = _fact(bank, "share_funds_from_nonbank_institutions")
             got = float((book["funding_source"] == "non-bank institution deposits").mean())
-            add(f["fact_id"], "share funded by non-bank institutions",
-                f"in [{f['value_std']:.2f}, {f['value_high_std']:.2f}]", got,
-                f["value_std"] - 1 / len(book) <= got <= f["value_high_std"] + 1 / len(book))
+            lo, hi = f["value_std"], f["value_high_std"]
+            add(f["fact_id"], ("share funded by non-bank institutions",
+                               "非银行业金融机构存款占比"),
+                f"in [{lo:.2f}, {hi:.2f}]", got,
+                lo - 1 / len(book) <= got <= hi + 1 / len(book),
+                required_zh=f"介于{lo:.2f}与{hi:.2f}之间")
     if bank == "WeBank":
-        for col, label, metric in (
-            ("education", "below junior college", "share_borrowers_below_junior_college"),
-            ("occupation", "blue-collar service/manufacturing", "share_borrowers_blue_collar"),
+        for col, label, label_zh, metric in (
+            ("education", "below junior college", "大专以下学历",
+             "share_borrowers_below_junior_college"),
+            ("occupation", "blue-collar service/manufacturing", "蓝领服务业、制造业",
+             "share_borrowers_blue_collar"),
         ):
             if col in book:
                 f = _fact(bank, metric)
                 got = float((book[col] == label).mean())
-                add(f["fact_id"], f"share {label}", f"= {f['value_std']:.2f}", got,
-                    abs(got - f["value_std"]) <= 1 / len(book))
+                add(f["fact_id"], (f"share {label}", f"{label_zh}占比"),
+                    f"= {f['value_std']:.2f}", got, abs(got - f["value_std"]) <= 1 / len(book))
     if volume is None:
         volume = book.attrs.get("volume_requested")
     if volume is not None:
         total = float(amount.sum())
-        add("volume", "total amount lent (CNY)", f"= {volume:,.0f}", total,
+        add("volume", ("total amount lent (CNY)", "放贷总额（元）"), f"= {volume:,.0f}", total,
             math.isclose(total, volume, rel_tol=1e-9))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(_CHECK_COLUMNS))

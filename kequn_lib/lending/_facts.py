@@ -304,6 +304,14 @@ class LendingAssumptions:
     loans_per_borrower: int = 1
 
 
+# Chinese names of the borrower types of the default assumptions (``borrower_type`` values).
+_BORROWER_TYPES_ZH = {
+    "individual": "个人",
+    "small/micro enterprise": "小微企业",
+    "small merchant": "小微商户",
+    "rural operator": "农村经营者",
+}
+
 _ASSUMPTIONS = {
     "WeBank": LendingAssumptions(
         bank="WeBank", sigma=1.0, mean_loan=8_000.0, min_loan=500.0, overdue_rate=0.0025,
@@ -333,8 +341,9 @@ def lending_assumptions(bank: str | None = None) -> LendingAssumptions | pd.Data
     -------
     LendingAssumptions or pandas.DataFrame
         The dataclass for one bank; otherwise a DataFrame with columns ``bank``, ``parameter``,
-        ``value`` and ``kind`` (``"assumption"``, except WeBank's stated funding share and
-        MYbank's implied mean).
+        ``value`` (text), ``value_zh`` (the same in Chinese: the same numbers, Chinese words) and
+        ``kind`` (``"assumption"``, except WeBank's stated funding share and MYbank's implied
+        mean).
 
     Examples
     --------
@@ -350,13 +359,17 @@ def lending_assumptions(bank: str | None = None) -> LendingAssumptions | pd.Data
             if key == "bank":
                 continue
             kind = "assumption"
+            value_zh = None
             if key == "borrower_type_weights":
+                value_zh = "；".join(f"{_BORROWER_TYPES_ZH.get(k, k)}{w:.0%}" for k, w in value)
                 value = "; ".join(f"{k} {w:.0%}" for k, w in value)
             if name == "WeBank" and key == "funding_share":
                 kind = "stated (fact W05)"
             if name == "MYbank" and key == "mean_loan":
                 value, kind = "implied by sigma and fact M04", "implied"
+                value_zh = "由 σ 和事实 M04 推出"
             if isinstance(value, float):
                 value = f"{value:,.12f}".rstrip("0").rstrip(".")  # 8,000 and 0.0025, never 1e-3
-            rows.append({"bank": name, "parameter": key, "value": str(value), "kind": kind})
+            rows.append({"bank": name, "parameter": key, "value": str(value),
+                         "value_zh": str(value) if value_zh is None else value_zh, "kind": kind})
     return pd.DataFrame(rows)
