@@ -13,7 +13,6 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ._i18n import get_language, localise
+from ._labels import KINDS as _KINDS
+from ._labels import _Label, column_labels
 from ._validation import _foreign_frame
 from ._validation import fmt_values as _fmt_values
 from .errors import ParameterError
@@ -29,7 +30,6 @@ __all__ = ["DisplayTable", "KeyFigures", "Prose", "display_table", "fmt", "key_f
 
 KEY_FIGURES_MIME = "application/vnd.kequn.key-figures+json"
 DASH = "—"
-_KINDS = ("auto", "int", "pct", "num", "money", "p")
 P_FLOOR = 0.001  # p-values below this show as "< 0.001"
 
 
@@ -245,52 +245,6 @@ def fmt(
 
 
 # --- labels from the data dictionary -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Label:
-    en: str
-    zh: str = ""
-    kind: str = ""
-
-    def text(self) -> str:
-        """The label with the page's language first ("Tier (分层)" or "分层（Tier）")."""
-        if not self.zh:
-            return self.en
-        return f"{self.zh}（{self.en}）" if get_language() == "zh" else f"{self.en} ({self.zh})"
-
-    def html(self) -> str:
-        if not self.zh:
-            return html.escape(self.en)
-        zh = html.escape(self.zh)
-        if get_language() == "zh":
-            return f'{zh}<br><span class="kequn-en" lang="en">{html.escape(self.en)}</span>'
-        return f'{html.escape(self.en)}<br><span class="kequn-zh" lang="zh-CN">{zh}</span>'
-
-
-@lru_cache(maxsize=1)
-def column_labels() -> dict[str, _Label]:
-    """Column labels of the data dictionary (``data/README.md``, section "Labels").
-
-    Returns a mapping from column name to its English label, Chinese term and kind
-    (``money``, ``pct``, ``int``, ``num`` or empty).
-    """
-    from ._resources import data_path
-
-    text = data_path("README.md").read_text(encoding="utf-8")
-    start = text.find("## Labels")
-    labels: dict[str, _Label] = {}
-    if start < 0:
-        return labels
-    section = text[start:].split("\n## ", 1)[0]
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or not cells[0].startswith("`"):
-            continue
-        name = cells[0].strip("`")
-        kind = cells[3] if len(cells) > 3 and cells[3] in _KINDS else ""
-        labels[name] = _Label(cells[1], cells[2], kind)
-    return labels
 
 
 @lru_cache(maxsize=1)

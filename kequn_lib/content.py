@@ -16,11 +16,14 @@ replace them with its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ._i18n import get_language
+from ._labels import column_labels
 from ._validation import fmt_values, require_frame, require_numeric
 from .errors import ParameterError, SchemaError
 from .groups import _check_rules
@@ -109,7 +112,9 @@ def content_needs(
     pandas.DataFrame
         Indexed like ``profile``: ``market``, ``professional``, ``emotional`` (weights summing
         to 1), ``lead`` (the line with the largest weight) and ``drivers`` (the features that
-        raised the lead line, with their contributions).
+        raised the lead line, with their contributions: ``"aum +1.35; wealth_balance +1.68"``;
+        after ``kq.set_language("zh")`` the features are named by their Chinese terms from the
+        data dictionary, ``"管理资产 +1.35；理财余额 +1.68"``, with the same numbers).
 
     Raises
     ------
@@ -155,6 +160,7 @@ def content_needs(
         raise SchemaError(msg)
     for c in present:
         require_numeric(profile, c, owner=owner)
+    name = _feature_names()
     scores: dict[str, np.ndarray] = {}
     drivers: dict[str, list[list[str]]] = {}
     for line in CONTENT_LINES:
@@ -167,7 +173,7 @@ def content_needs(
             contrib = np.maximum(w * profile[col].to_numpy(dtype="float64"), 0.0)
             s += contrib
             for i in np.flatnonzero(contrib > 0):
-                parts[i].append(f"{feat} {'+' if w > 0 else '-'}{contrib[i]:.2f}")
+                parts[i].append(f"{name(feat)} {'+' if w > 0 else '-'}{contrib[i]:.2f}")
         scores[line] = s
         drivers[line] = parts
     total = sum(scores.values())
@@ -179,11 +185,21 @@ def content_needs(
         out.loc[zero, list(CONTENT_LINES)] = 1.0 / 3
     lead = out[list(CONTENT_LINES)].to_numpy().argmax(axis=1)
     out["lead"] = pd.Categorical([CONTENT_LINES[i] for i in lead], categories=CONTENT_LINES)
+    zh = get_language() == "zh"
+    sep, none = ("；", "（均未高于平均）") if zh else ("; ", "(none above average)")
     out["drivers"] = [
-        "; ".join(drivers[CONTENT_LINES[li]][i]) or "(none above average)"
-        for i, li in enumerate(lead)
+        sep.join(drivers[CONTENT_LINES[li]][i]) or none for i, li in enumerate(lead)
     ]
     return out
+
+
+def _feature_names() -> Callable[[str], str]:
+    """How ``drivers`` names a feature: its column name, or its Chinese term in the Chinese
+    build (the data dictionary's Labels; a column without one keeps its name)."""
+    if get_language() != "zh":
+        return str
+    labels = column_labels()
+    return lambda feat: labels[feat].zh if feat in labels and labels[feat].zh else feat
 
 
 #: Chinese wording of the checklist's English cells, ``(column, English) -> Chinese``: the

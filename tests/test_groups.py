@@ -406,6 +406,27 @@ def test_content_needs_rules():
     assert kq.content_needs(prof, rules=custom).loc["rich", "market"] == pytest.approx(1.0)
 
 
+def test_content_drivers_name_features_in_the_pages_language():
+    prof = pd.DataFrame({"z_aum": [2.0, -1.0], "z_age": [0.0, 1.0],
+                         "z_app_logins_90d": [0.0, -1.0], "z_own_score": [0.5, 0.0]},
+                        index=["rich", "elders"])
+    rules = kq.ContentRules(market=(("aum", 1.0), ("own_score", 1.0)))
+    en = kq.content_needs(prof, rules=rules)
+    kq.set_language("zh")
+    try:
+        zh = kq.content_needs(prof, rules=rules)
+        flat = kq.content_needs(prof * 0)
+    finally:
+        kq.set_language("en")
+    assert en["drivers"].tolist() == ["aum +2.00; own_score +0.50",
+                                      "age +1.00; app_logins_90d -1.00"]
+    # the dictionary's Chinese terms, the same numbers; a column without a label keeps its name
+    assert zh["drivers"].tolist() == ["管理资产 +2.00；own_score +0.50",
+                                      "年龄 +1.00；手机银行登录次数 -1.00"]
+    assert flat["drivers"].tolist() == ["（均未高于平均）"] * 2
+    assert zh.drop(columns="drivers").equals(en.drop(columns="drivers"))
+
+
 def test_content_needs_bad_input():
     with pytest.raises(SchemaError, match="none of the z-score columns"):
         kq.content_needs(pd.DataFrame({"size": [1, 2]}))
