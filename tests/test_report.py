@@ -430,6 +430,24 @@ def test_prepare_picks_the_chinese_caption_for_the_chinese_book():
                                                                        "Only English."]
 
 
+def test_chinese_references_page_words_its_tables_in_chinese():
+    import re
+
+    en, zh = _site.references_page("en"), _site.references_page("zh")
+    facts, later = kq.lending_facts(), kq.public_figures()
+    assert all(d in zh for d in facts["description_zh"]) and all(
+        d in en for d in facts["description"])
+    assert "| 有公开出处 |" in zh and "| sourced |" in en and "行业通行分层（`industry`）" in zh
+    # what a Chinese reader meets outside code, web addresses and the datasets' citations
+    tables = zh.split("\n## 数据集及其论文")[0]
+    text = re.sub(r"`[^`]*`|\S*[./]\S*", " ", tables)
+    english = set(re.findall(r"[A-Za-z]{4,}", text)) - {"kequn"}
+    assert not english, english
+    # the numbers of the Chinese tables are the English ones
+    assert len(zh.splitlines()) == len(en.splitlines())
+    assert all(str(y) in zh for y in later["year"])
+
+
 def test_index_escapes_odd_file_names():
     chapter = report.Chapter(Path('01_a"b <c>.ipynb'), "Title `x` <y>", "Sum.")
     page = _site.index_page([chapter], {chapter.name: {}}, {}, api=False)

@@ -446,7 +446,7 @@ _REFS = {
     "zh": {
         "title": "参考文献",
         "intro": ("各章引用的每个数字都保留出处。本项目不引用这些文本的原句：沿用的是事实和数字，"
-                  "不是措辞。表中的说明、状态和出处保留数据文件的原文。"),
+                  "不是措辞。表中的说明是我们自己的中文表述，出处保留数据文件中的网址。"),
         "article": "源文章",
         "article_text": (
             "本项目围绕的中文文本（项目共享资料中的 `article.txt`，每行一段）分三部分：一段关于"
@@ -468,13 +468,22 @@ _REFS = {
 
 
 def references_page(lang: str = "en") -> str:
-    """The references page in ``lang`` (the data files' descriptions and sources verbatim)."""
+    """The references page in ``lang``: the data files' descriptions (their own Chinese wording
+    in Chinese), statuses and source notes in the page's language, web addresses as written."""
     import kequn_lib as kq
+    from kequn_lib._display import value_zh
     from kequn_lib.datasets import public
 
     w = _REFS[lang]
     banks = w["banks"]
+    zh = lang == "zh"
+
+    def words(value: str, column: str) -> str:  # a status, ladder or source note in the page's
+        # language (the data dictionary's Values); web addresses have no entry and stay as written
+        return (value_zh(value, column) or value) if zh else value
+
     facts = kq.lending_facts()
+    desc_col = "description_zh" if zh else "description"
     lines = [
         f"# {w['title']}", "", w["intro"], "",
         f"## {w['article']}", "", w["article_text"], "",
@@ -482,10 +491,10 @@ def references_page(lang: str = "en") -> str:
         w["part3_head"],
         "| --- | --- | --- | --- |",
     ]
-    for row in facts.sort_values(["paragraph", "fact_id"]).itertuples():
-        desc = str(row.description).replace("|", "/")
-        bank = banks.get(row.bank, row.bank)
-        lines.append(f"| {row.paragraph} | {row.fact_id} | {bank} | {desc} |")
+    for row in facts.sort_values(["paragraph", "fact_id"]).to_dict("records"):
+        desc = str(row[desc_col]).replace("|", "/")
+        bank = banks.get(row["bank"], row["bank"])
+        lines.append(f"| {row['paragraph']} | {row['fact_id']} | {bank} | {desc} |")
     lines += [
         "",
         f"## {w['tiers']}",
@@ -494,10 +503,14 @@ def references_page(lang: str = "en") -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for row in kq.tier_presets().itertuples():
-        src = str(row.source) if isinstance(row.source, str) and row.source else "—"
+        src = words(row.source, "source") if isinstance(row.source, str) and row.source else "—"
         bar = kq.fmt(row.lower_bound_cny, "money")
-        tier = f"{row.name_zh}（{row.tier}）" if lang == "zh" else f"{row.tier} ({row.name_zh})"
-        lines.append(f"| {row.preset} | {tier} | {bar} | {row.status} | {src} |")
+        if zh:  # the ladder and tier keys are what a reader types: shown as code
+            ladder = f"{words(row.preset, 'preset')}（`{row.preset}`）"
+            tier = f"{row.name_zh}（`{row.tier}`）"
+        else:
+            ladder, tier = row.preset, f"{row.tier} ({row.name_zh})"
+        lines.append(f"| {ladder} | {tier} | {bar} | {words(row.status, 'status')} | {src} |")
     lines += [
         "",
         w["cmb"],
@@ -507,11 +520,11 @@ def references_page(lang: str = "en") -> str:
         w["public_head"],
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for row in kq.public_figures().itertuples():
-        desc = str(row.description).replace("|", "/")
-        bank = banks.get(row.bank, row.bank)
-        lines.append(f"| {row.fact_id} | {bank} | {row.year} | {desc} | {row.status} "
-                     f"| {row.source} |")
+    for row in kq.public_figures().to_dict("records"):
+        desc = str(row[desc_col]).replace("|", "/")
+        bank = banks.get(row["bank"], row["bank"])
+        lines.append(f"| {row['fact_id']} | {bank} | {row['year']} | {desc} "
+                     f"| {words(row['status'], 'status')} | {words(row['source'], 'source')} |")
     lines += ["", f"## {w['datasets']}", ""]
     for meta in (public._BANK_META, public._CREDIT_META):
         lines.append(f"- **{meta['dataset']}.** {meta['citation']}. {w['licence']}: "
