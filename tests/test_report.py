@@ -430,6 +430,28 @@ def test_prepare_picks_the_chinese_caption_for_the_chinese_book():
                                                                        "Only English."]
 
 
+def test_prepare_shows_one_parameters_cell_with_the_values_used():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('SEED = 0  # 种子 (seed)\nSCALE = 1e-3\nLANG = "en"',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('# Parameters\nSEED = 12345\nLANG = "zh"\n',
+                                  metadata={"tags": ["injected-parameters"]}),
+        nbformat.v4.new_code_cell("x = SEED"),
+    ]
+    chapter = report.Chapter(Path("01_t.ipynb"), "T", "")
+    for language in ("en", "zh"):
+        out = _site.prepare(nb, chapter, language=language)
+        code = [c for c in out.cells if c.cell_type == "code"]
+        assert [c.source for c in code] == [
+            'SEED = 12345  # 种子 (seed)\nSCALE = 1e-3\nLANG = "zh"', "x = SEED"]
+        assert code[0].metadata["tags"] == ["parameters"]
+    assert len(nb.cells) == 3  # the executed notebook keeps its injected cell
+    alone = nbformat.v4.new_notebook()
+    alone.cells = [nbformat.v4.new_code_cell("SEED = 0", metadata={"tags": ["parameters"]})]
+    assert [c.source for c in _site.prepare(alone, chapter).cells] == ["SEED = 0"]
+
+
 def test_chinese_references_page_words_its_tables_in_chinese():
     import re
 

@@ -107,7 +107,9 @@ def prepare(nb: Any, chapter: Chapter, *, language: str = "en",
             catalogue: Catalogue | None = None) -> Any:
     """The executed notebook as the book shows it, in ``language`` ("en", or "zh"/"zh_CN").
 
-    Key-figure outputs are dropped (they go to ``key_figures.json``); every figure becomes its own
+    The parameters cell shows the values the run used, once: papermill's injected cell is folded
+    into it (see :func:`_merge_parameters`). Key-figure outputs are dropped (they go to
+    ``key_figures.json``); every figure becomes its own
     output-only cell with a numbered caption and the same text as its alternative text. The
     caption is the cell's ``caption`` metadata (``caption_zh`` in the Chinese book, when given),
     else the first sentence of the prose that introduces it (in the Chinese book, that prose as
@@ -119,6 +121,7 @@ def prepare(nb: Any, chapter: Chapter, *, language: str = "en",
     key = "caption_zh" if zh else "caption"
     catalogue = catalogue if zh and catalogue is not None else Catalogue()
     nb = copy.deepcopy(nb)
+    _merge_parameters(nb)
     cells = []
     lead = ""
     title = catalogue.get(chapter.title) or chapter.title
@@ -187,6 +190,56 @@ def prepare(nb: Any, chapter: Chapter, *, language: str = "en",
         cell.get("metadata", {}).pop("execution", None)
     nbformat.validate(nb)
     return nb
+
+
+def _tags(cell: Any) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _merge_parameters(nb: Any) -> None:
+    """Fold papermill's ``injected-parameters`` cell into the ``parameters`` cell, in place.
+
+    A reader then sees one parameters cell holding the values the run used: each assignment the
+    builder overrode gets the injected value, its comment kept; a name the notebook does not
+    assign (none, since the builder passes only declared names) is added at the end. Without
+    both cells, or when either does not parse, the notebook is left as it is.
+    """
+    import ast
+
+    cells = nb.cells
+    injected = next((i for i, c in enumerate(cells) if c.cell_type == "code"
+                     and "injected-parameters" in _tags(c)), None)
+    declared = next((i for i, c in enumerate(cells) if c.cell_type == "code"
+                     and "parameters" in _tags(c)), None)
+    if injected is None or declared is None:  # no values given, or the injected cell alone
+        return
+    try:
+        given = ast.parse(cells[injected].source).body
+        body = ast.parse(cells[declared].source).body
+    except SyntaxError:
+        return
+    values: dict[str, str] = {}
+    src = cells[injected].source
+    for node in given:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = ast.get_source_segment(src, node.value) or ""
+    lines = [ln.encode("utf-8") for ln in cells[declared].source.split("\n")]
+    # right to left, so earlier offsets stay valid (ast offsets count UTF-8 bytes)
+    spots = []
+    for node in body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+            else node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(target, ast.Name) and target.id in values and node.value is not None:
+            v = node.value
+            spots.append((v.lineno - 1, v.col_offset, v.end_lineno - 1, v.end_col_offset,
+                          values.pop(target.id)))
+    for first, start, last, end, text in sorted(spots, reverse=True):
+        lines[first:last + 1] = [lines[first][:start] + text.encode("utf-8") + lines[last][end:]]
+    merged = "\n".join(ln.decode("utf-8") for ln in lines).rstrip("\n")
+    extra = [f"{name} = {text}" for name, text in values.items()]
+    cells[declared].source = "\n".join([merged, *extra]) if extra else merged
+    del cells[injected]
 
 
 def _figure(cell: Any, caption: str, name: str) -> None:
