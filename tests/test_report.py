@@ -459,7 +459,7 @@ def test_chinese_references_page_words_its_tables_in_chinese():
     facts, later = kq.lending_facts(), kq.public_figures()
     assert all(d in zh for d in facts["description_zh"]) and all(
         d in en for d in facts["description"])
-    assert "| 有公开出处 |" in zh and "| sourced |" in en and "行业通行分层（`industry`）" in zh
+    assert "| 有公开出处 |" in zh and "| sourced |" in en and "| 行业通行分层 | 大众 |" in zh
     # what a Chinese reader meets outside code, web addresses and the datasets' citations
     tables = zh.split("\n## 数据集及其论文")[0]
     text = re.sub(r"`[^`]*`|\S*[./]\S*", " ", tables)

@@ -558,9 +558,8 @@ def references_page(lang: str = "en") -> str:
     for row in kq.tier_presets().itertuples():
         src = words(row.source, "source") if isinstance(row.source, str) and row.source else "—"
         bar = kq.fmt(row.lower_bound_cny, "money")
-        if zh:  # the ladder and tier keys are what a reader types: shown as code
-            ladder = f"{words(row.preset, 'preset')}（`{row.preset}`）"
-            tier = f"{row.name_zh}（`{row.tier}`）"
+        if zh:  # Chinese names only: the keys (``industry``, ``mass``) are the API's
+            ladder, tier = words(row.preset, "preset"), row.name_zh
         else:
             ladder, tier = row.preset, f"{row.tier} ({row.name_zh})"
         lines.append(f"| {ladder} | {tier} | {bar} | {words(row.status, 'status')} | {src} |")
