@@ -629,6 +629,31 @@ def test_plots_return_axes_with_bilingual_titles(books):
     plt.close(fig)
 
 
+def test_legends_name_the_banks_in_the_pages_language(books):
+    import matplotlib.pyplot as plt
+
+    both = pd.concat(books, ignore_index=True)
+    sens = kq.size_sensitivity("MYbank", sigmas=[0.5, 1.0])
+
+    def legends():
+        fig, (left, right) = plt.subplots(1, 2)
+        out = []
+        for ax in (kq.plot_loan_sizes(both, ax=left), kq.plot_size_sensitivity(sens, ax=right)):
+            legend = ax.get_legend()
+            out.append((legend.get_title().get_text(), [t.get_text() for t in legend.get_texts()]))
+        plt.close(fig)
+        return out
+
+    kq.use_theme(lang="zh")
+    try:
+        zh = legends()
+    finally:
+        kq.use_theme(lang="en")
+    assert zh[0] == ("银行", ["微众银行", "网商银行"])
+    assert zh[1][1][0] == "网商银行" and not re.search("[A-Za-z]{4,}", " ".join(zh[1][1]))
+    assert legends()[0] == ("bank", ["WeBank", "MYbank"])  # the English figure is unchanged
+
+
 # --- like with like, and the power of a test on simulated books -------------------------------
 
 
