@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._repr import ResultRepr
 from ._validation import check_number, fmt_values, require_frame, require_numeric, require_role
 from .errors import ParameterError
 
@@ -98,8 +99,8 @@ def _to_cny(data: Any, values: pd.Series | None, *, fx_rate: Any, cny_ladder: bo
     return values
 
 
-@dataclass(frozen=True)
-class QuantileTiers:
+@dataclass(frozen=True, repr=False)
+class QuantileTiers(ResultRepr):
     """Tiers by percentile of the data's own AUM (result of :func:`quantile_tiers`).
 
     Attributes
@@ -122,10 +123,9 @@ class QuantileTiers:
     cuts: tuple[float, ...]
     currency: str | None
 
-    def __repr__(self) -> str:
-        bars = ", ".join(f"{name}: {bar:,.6g}" for name, bar in self.bars.items())
-        return (f"QuantileTiers(customers={len(self.tiers)}, cuts={self.cuts}, "
-                f"currency={self.currency!r}, bars={{{bars}}})")
+    def _repr_headline(self) -> dict[str, Any]:
+        return {"customers": len(self.tiers), "cuts": self.cuts, "currency": self.currency,
+                "bars": self.bars}
 
 
 def quantile_tiers(

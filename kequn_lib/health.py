@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._repr import ResultRepr
 from ._validation import (
     check_int,
     check_number,
@@ -658,8 +659,8 @@ def silent_groups(
 # --- content and take-up -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TakeUpFit:
+@dataclass(frozen=True, repr=False)
+class TakeUpFit(ResultRepr):
     """Take-up of a group's products against its content (result of :func:`content_take_up`).
 
     Attributes
@@ -684,12 +685,11 @@ class TakeUpFit:
     dispersion: float
     method: str
 
-    def __repr__(self) -> str:
-        effects = ", ".join(
-            f"{t}: {o:.3g}" for t, o in zip(self.terms["term"], self.terms["odds_ratio_10pts"],
-                                            strict=True) if t != "Intercept")
-        return (f"TakeUpFit(n_groups={self.n_groups}, dispersion={self.dispersion:.3g}, "
-                f"odds_ratio_10pts={{{effects}}})")
+    def _repr_headline(self) -> dict[str, Any]:
+        effects = {t: o for t, o in zip(self.terms["term"], self.terms["odds_ratio_10pts"],
+                                         strict=True) if t != "Intercept"}
+        return {"n_groups": self.n_groups, "dispersion": self.dispersion,
+                "odds_ratio_10pts": effects}
 
 
 def content_take_up(

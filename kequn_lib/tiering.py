@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import backends
+from ._repr import ResultRepr
 from ._resources import data_path
 from ._validation import (
     _foreign_frame,
@@ -960,8 +961,8 @@ def cumulative_shares(
     return pd.DataFrame({"customer_share": np.arange(v.size + 1) / v.size, "value_share": cum})
 
 
-@dataclass(frozen=True)
-class Concentration:
+@dataclass(frozen=True, repr=False)
+class Concentration(ResultRepr):
     """How concentrated an amount is across customers (result of :func:`concentration`).
 
     Attributes
@@ -1073,8 +1074,8 @@ EXITED = "流失 exited"
 NEW = "新增 new"
 
 
-@dataclass(frozen=True)
-class Migration:
+@dataclass(frozen=True, repr=False)
+class Migration(ResultRepr):
     """Tier movements between two snapshots (result of :func:`tier_migration`).
 
     Attributes

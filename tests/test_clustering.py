@@ -305,7 +305,7 @@ def test_stability_result(toy):
     assert len(res.runs) == 4 and (res.runs["method"] == "bootstrap+predict").all()
     assert res.summary["mean_ari"] > 0.95 and res.summary["verdict"] == "stable"
     assert {"n_boot", "median_ari", "q05_ari", "q95_ari", "rows"} <= set(res.summary.index)
-    assert "StabilityResult(n_boot=4" in repr(res)
+    assert "n_boot=4" in repr(res)
 
 
 def test_stability_without_predict_uses_subsamples(toy):

@@ -72,7 +72,7 @@ def test_quantile_tiers_result_is_a_frozen_dataclass():
     assert [f.name for f in dataclasses.fields(result)] == ["tiers", "bars", "cuts", "currency"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.bars = {}
-    assert "QuantileTiers(customers=4, cuts=(0.5,)" in repr(result)
+    assert "customers=4, cuts=(0.5,)" in repr(result)
 
 
 @pytest.mark.parametrize("cuts", [(0.5, 0.5), (0.0, 0.5), (0.5, 1.0), (), ("a",)])

@@ -376,7 +376,7 @@ def test_content_take_up_result_is_a_frozen_dataclass():
     assert result.terms.attrs == {} and result.n_groups == 60 and result.dispersion > 0
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.dispersion = 1.0
-    assert repr(result).startswith("TakeUpFit(n_groups=60, dispersion=")
+    assert "n_groups=60, dispersion=" in repr(result)
 
 
 @pytest.mark.parametrize(

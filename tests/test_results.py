@@ -35,6 +35,16 @@ METADATA = {
 RICH_RESULTS = [kq.Concentration, kq.KSelection, kq.QuantileTiers, kq.Segmentation,
                 kq.StabilityResult, kq.TakeUpFit]
 
+# Every frozen result dataclass that holds tables, and a call (in the no-mutation table, or
+# here) that returns one.
+REPR_CALLS = {
+    kq.Concentration: "concentration", kq.KSelection: "choose_k",
+    kq.QuantileTiers: "quantile_tiers", kq.Segmentation: "segment_customers",
+    kq.StabilityResult: "stability", kq.TakeUpFit: "content_take_up",
+    kq.PartitionComparison: "compare_partitions", kq.Migration: "tier_migration",
+    kq.OverduePower: lambda: kq.overdue_power(0.01, 0.02),
+}
+
 
 def _returned_frames(value: Any, depth: int = 0) -> list[pd.DataFrame | pd.Series]:
     if isinstance(value, pd.DataFrame | pd.Series):
@@ -72,3 +82,35 @@ def test_rich_results_are_frozen_dataclasses(cls: type) -> None:
     assert "Attributes\n    ----------" in doc, f"{cls.__name__} documents no Attributes"
     for fld in dataclasses.fields(cls):
         assert f"{fld.name} :" in doc, f"{cls.__name__}.{fld.name} is not documented"
+
+
+@pytest.mark.parametrize("cls", list(REPR_CALLS), ids=lambda c: c.__name__)
+def test_result_repr_is_short_and_names_its_fields(cls: type) -> None:
+    call = REPR_CALLS[cls]
+    if callable(call):
+        result = call()
+    else:
+        fn, args, kwargs = CALLS[call](inputs())
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            plt.close("all")
+    assert type(result) is cls
+    text = repr(result)
+    assert text.startswith(f"{cls.__name__}(")
+    assert len(text.splitlines()) <= 15, text
+    assert all(len(line) <= 120 for line in text.splitlines()), text
+    for fld in dataclasses.fields(cls):
+        assert f"{fld.name}=" in text, f"{cls.__name__} repr omits {fld.name}: {text}"
+        value = getattr(result, fld.name)
+        if isinstance(value, pd.DataFrame):
+            rows, cols = value.shape
+            assert f"{fld.name}=<DataFrame: {rows:,} row" in text
+            assert f"× {cols:,} column" in text
+        if isinstance(value, pd.DataFrame | pd.Series) and len(value):
+            last_row = value.to_string().splitlines()[-1].strip()
+            assert last_row not in text, f"{fld.name} is printed in full: {text}"
+    assert len(text) < 1200, text
+    # equality and fields stay the dataclass's own
+    assert result == dataclasses.replace(result)
+    assert repr(dataclasses.replace(result)) == text

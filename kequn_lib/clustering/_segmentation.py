@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._repr import ResultRepr
 from .._validation import check_int, require_frame
 from ..errors import ParameterError, SchemaError
 from ._pipeline import SegmentPipeline, _RandomState, _seed, segment_pipeline
@@ -31,8 +32,8 @@ WIDEN_STEP = 3
 _COLUMN_LISTS = ("numeric", "categorical", "money")
 
 
-@dataclass(frozen=True)
-class Segmentation:
+@dataclass(frozen=True, repr=False)
+class Segmentation(ResultRepr):
     """Result of :func:`segment_customers`.
 
     Attributes
@@ -83,11 +84,8 @@ class Segmentation:
     sample: pd.DataFrame
     features: tuple[str, ...] = ()
 
-    def __repr__(self) -> str:
-        return (
-            f"Segmentation(rows={len(self.data)}, k={self.k}, k_range={self.k_range}, "
-            f"searched={self.searched}, widened={self.widened}, at_edge={self.at_edge})"
-        )
+    def _repr_headline(self) -> dict[str, Any]:
+        return {"rows": len(self.data), "k": self.k}
 
 
 def _short_names(persona: pd.Series) -> pd.Series:

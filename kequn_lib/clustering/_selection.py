@@ -23,6 +23,7 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
+from .._repr import ResultRepr
 from .._validation import check_int, check_option, check_random_state, fmt_values
 from ..errors import ParameterError, SchemaError
 from ._pipeline import (
@@ -58,8 +59,8 @@ RULES = {
 }
 
 
-@dataclass(frozen=True)
-class KSelection:
+@dataclass(frozen=True, repr=False)
+class KSelection(ResultRepr):
     """Result of :func:`choose_k`: the scores per number of segments and the recommendation.
 
     Attributes
@@ -238,8 +239,8 @@ def choose_k(
 # --- stability ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StabilityResult:
+@dataclass(frozen=True, repr=False)
+class StabilityResult(ResultRepr):
     """Result of :func:`stability`.
 
     Attributes
@@ -257,12 +258,9 @@ class StabilityResult:
     runs: pd.DataFrame
     summary: pd.Series
 
-    def __repr__(self) -> str:
+    def _repr_headline(self) -> dict[str, Any]:
         s = self.summary
-        return (
-            f"StabilityResult(n_boot={s['n_boot']}, mean_ari={s['mean_ari']:.3f}, "
-            f"q05_ari={s['q05_ari']:.3f}, verdict={s['verdict']!r})"
-        )
+        return {key: s[key] for key in ("n_boot", "mean_ari", "q05_ari", "verdict")}
 
 
 #: Verdict thresholds on the lower (5 %) quantile of the bootstrap ARI (an assumption, in the
@@ -396,8 +394,8 @@ def stability(
 # --- comparing partitions -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PartitionComparison:
+@dataclass(frozen=True, repr=False)
+class PartitionComparison(ResultRepr):
     """Result of :func:`compare_partitions`.
 
     Attributes

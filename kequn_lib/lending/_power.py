@@ -14,14 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._repr import ResultRepr
 from .._validation import check_number
 from ..errors import ParameterError
 
 __all__ = ["OverduePower", "overdue_power"]
 
 
-@dataclass(frozen=True)
-class OverduePower:
+@dataclass(frozen=True, repr=False)
+class OverduePower(ResultRepr):
     """Result of :func:`overdue_power`.
 
     Attributes
