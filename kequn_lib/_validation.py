@@ -506,7 +506,7 @@ def total_overflow_error(owner: str, column: str, *, rows: Sequence[Any],
     large, of which ``rows`` and ``values`` are the first (largest first), for every engine."""
     msg = (
         f"{owner}: column {column!r} adds up to more than the largest number a float64 holds "
-        f"(about 1.8e308), so its sums, shares and Gini would overflow to inf or NaN; "
+        f"(about 1.8e308), so its sums and shares would overflow to inf or NaN; "
         f"{n} row(s) are too large for that, the largest at index "
         f"[{fmt_values(rows, total=n)}] with values [{fmt_values(values, total=n)}]. Check the "
         "column's unit (or divide it, e.g. by 1e4 for 万) before the call."

@@ -125,8 +125,8 @@ def test_transaction_amounts_whose_total_overflows_are_refused_by_every_door(tmp
                                                 "2024-03-02"]),
                         "amount": [10.0, 1.7e308, -1.7e308, 5.0]})  # refunds count too
     tail = ("adds up to more than the largest number a float64 holds (about 1.8e308), so its "
-            "sums, shares and Gini would overflow to inf or NaN; 2 row(s) are too large for "
-            "that, the largest at index [1, 2] with values [1.7e+308, -1.7e+308]. Check the "
+            "sums and shares would overflow to inf or NaN; 2 row(s) are too large for that, "
+            "the largest at index [1, 2] with values [1.7e+308, -1.7e+308]. Check the "
             "column's unit (or divide it, e.g. by 1e4 for 万) before the call.")
     with pytest.raises(kq.SchemaError) as info:
         kq.validate_transactions(log)
