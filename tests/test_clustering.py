@@ -514,3 +514,36 @@ def test_plot_k_selection_takes_the_result_and_names_its_rule(toy):
     title = kq.plot_k_selection(selection.scores).get_suptitle()
     assert "recommended k=" in title and selection.rule not in title
     plt.close("all")
+
+
+def test_plot_k_selection_draws_on_the_axes_it_is_given(toy):
+    scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.3, 0.4, 0.35],
+                           "inertia": [9.0, 5.0, 4.0], "recommended": [False, True, False]})
+    fig, axes = plt.subplots(2, 2)
+    out = kq.plot_k_selection(scores, ax=axes[1])  # a row of two: one panel each
+    assert out is fig and len(fig.axes) == 4
+    assert [len(a.lines) for a in axes[1]] == [2, 2]  # the scores and the recommended k
+    assert not axes[0][0].lines and "recommended k=3" in fig.get_suptitle()
+    fig, (left, right) = plt.subplots(1, 2)
+    kq.plot_k_selection(scores, ax=right)  # one Axes: its place is split into the panels
+    assert left in fig.axes and right not in fig.axes and len(fig.axes) == 3
+    assert all(a.get_position().x0 >= left.get_position().x1 for a in fig.axes if a is not left)
+    with pytest.raises(ParameterError, match="needs 2 Axes"):
+        kq.plot_k_selection(scores, ax=list(plt.subplots(1, 3)[1]))
+    plt.close("all")
+    mine = plt.figure(figsize=(6, 3))  # an empty current figure is used, at its size
+    assert kq.plot_k_selection(scores) is mine and mine.get_figwidth() == 6
+    fig = kq.plot_k_selection(scores)  # the current figure is in use: a new one, as before
+    assert fig is not mine and tuple(fig.get_size_inches()) == (11, 3.4)
+    plt.close("all")
+
+
+def test_plot_segment_profile_draws_on_the_current_axes(toy):
+    prof = kq.profile_segments(toy[["aum"]], (toy["aum"] > toy["aum"].median()).astype(int))
+    plt.close("all")
+    ax = kq.plot_segment_profile(prof)  # no figure open: one sized for the rows, as before
+    assert ax.figure.get_figwidth() == 8
+    _fig, current = plt.subplots(figsize=(5, 3))
+    assert kq.plot_segment_profile(prof) is current
+    assert current.get_title() and current.figure.get_figwidth() == 5
+    plt.close("all")

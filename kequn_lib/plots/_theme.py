@@ -165,7 +165,12 @@ def use_theme(
 # --- shared helpers for plot functions ---------------------------------------------------------
 
 
-def _get_ax(ax: Axes | None) -> Axes:
+def _get_ax(ax: Axes | None, *, figsize: tuple[float, float] | None = None) -> Axes:
+    """The Axes to draw on: ``ax``, else the current Axes. ``figsize`` is the size a plot needs
+    when no figure is open yet (a fresh notebook cell): the new figure gets it, so the plot keeps
+    its own shape there; an open figure keeps its size."""
+    if ax is None and figsize is not None and not plt.get_fignums():
+        plt.figure(figsize=figsize)
     return plt.gca() if ax is None else ax
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -57,6 +58,7 @@ _SCORES = {
 
 
 def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
+                     ax: Axes | Sequence[Axes] | None = None,
                      figsize: tuple = (11, 3.4), **kwargs: Any) -> Figure:
     """Draw the scores of :func:`~kequn_lib.choose_k` against k, one panel per score.
 
@@ -65,16 +67,27 @@ def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
     data : KSelection or pandas.DataFrame
         Output of :func:`~kequn_lib.choose_k` (the title then names its rule), or a table
         like its ``scores`` (columns ``k``, the scores, ``recommended``).
+    ax : matplotlib Axes or sequence of Axes, optional
+        Where to draw: one Axes per panel (as many as there are scores), or one Axes whose
+        place is split into the panels. By default the current figure when it has no Axes yet
+        (``plt.figure(...)``), otherwise a new figure of ``figsize``.
     figsize : tuple, default=(11, 3.4)
-        Figure size in inches.
+        Size in inches of the figure made when no figure is open or the current one is in use.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot`.
 
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per available score (BIC only for mixtures); the recommended k is marked by
-        a dashed vertical line in every panel.
+        The figure drawn on (its ``axes`` hold the panels): one panel per available score
+        (BIC only for mixtures); the recommended k is marked by a dashed vertical line in
+        every panel.
+
+    Notes
+    -----
+    A figure the function makes (or an empty current one) gets the recommendation as its
+    title and a tight layout; a figure holding the Axes you pass keeps its layout, and gets
+    the title only if it has none.
 
     Examples
     --------
@@ -100,25 +113,54 @@ def plot_k_selection(data: KSelection | pd.DataFrame | None = None, *,
     if not scores:
         raise ParameterError(
             "plot_k_selection: data has no score column; pass the output of kq.choose_k.")
-    fig, axes = plt.subplots(1, len(scores), figsize=figsize, squeeze=False)
+    fig, axes, own = _panel_axes(ax, len(scores), figsize=figsize, owner="plot_k_selection")
     best = data.loc[data["recommended"], "k"] if "recommended" in data.columns else []
-    for ax, col in zip(axes[0], scores, strict=True):
+    for panel, col in zip(axes, scores, strict=True):
         label, hint = _bi(*_SCORES[col][0], paren=False), _loc(*_SCORES[col][1])
-        ax.plot(data["k"], data[col], marker="o", **kwargs)
+        panel.plot(data["k"], data[col], marker="o", **kwargs)
         for k in best:
-            ax.axvline(k, color="grey", ls="--", lw=1)
-        ax.set_title(f"{label}\n({hint})", fontsize="medium")
-        ax.set_xlabel(_loc("k (number of segments 客群数)", "k（客群数）"))
-        ax.set_xticks(list(data["k"]))
-    axes[0][0].set_ylabel(_loc("score (unitless)", "得分（无量纲）"))
-    if len(best):
+            panel.axvline(k, color="grey", ls="--", lw=1)
+        panel.set_title(f"{label}\n({hint})", fontsize="medium")
+        panel.set_xlabel(_loc("k (number of segments 客群数)", "k（客群数）"))
+        panel.set_xticks(list(data["k"]))
+    axes[0].set_ylabel(_loc("score (unitless)", "得分（无量纲）"))
+    if len(best) and (own or not fig.get_suptitle()):
         head = _bi("Choosing k", "选择客群数", paren=False)
         en, zh = (f" ({rule})", f"（{rule}）") if rule else ("", "")
         fig.suptitle(_loc(f"{head}: recommended k={int(best.iloc[0])}{en}",
                           f"{head}：建议 k={int(best.iloc[0])}{zh}"),
                      fontsize="medium")
-    fig.tight_layout()
+    if own:
+        fig.tight_layout()
     return fig
+
+
+def _panel_axes(ax: Axes | Sequence[Axes] | None, n: int, *, figsize: tuple,
+                owner: str) -> tuple[Figure, list[Axes], bool]:
+    """``n`` Axes in a row for a multi-panel plot, their figure, and whether the plot owns it
+    (made it, or found it empty) and so may set its title and layout."""
+    if ax is None:
+        fig = plt.gcf() if plt.get_fignums() and not plt.gcf().axes else plt.figure(
+            figsize=figsize)
+        return fig, list(fig.subplots(1, n, squeeze=False)[0]), True
+    if isinstance(ax, Axes):
+        if n == 1:
+            return ax.figure, [ax], False
+        spec = ax.get_subplotspec()
+        if spec is None:
+            raise ParameterError(
+                f"{owner}: draws {n} panels and cannot split an Axes placed by hand; pass {n} "
+                f"Axes (e.g. plt.subplots(1, {n})[1]) or an Axes from plt.subplots.")
+        fig = ax.figure
+        ax.remove()
+        grid = spec.subgridspec(1, n)
+        return fig, [fig.add_subplot(grid[0, i]) for i in range(n)], False
+    axes = list(np.ravel(np.asarray(ax, dtype=object)))
+    if len(axes) != n or not all(isinstance(a, Axes) for a in axes):
+        raise ParameterError(
+            f"{owner}: draws {n} panel(s), so ax= needs {n} Axes (or one to split); got "
+            f"{len(axes)} item(s). Pass e.g. plt.subplots(1, {n})[1].")
+    return axes[0].figure, axes, False
 
 
 @_docstrings.share
@@ -153,8 +195,9 @@ def plot_segment_profile(
 
     Notes
     -----
-    Without ``ax`` the heatmap gets a new figure, 8 inches wide (the page width) and as tall as
-    its rows need, so the 9-point annotations stay legible.
+    Without ``ax`` the heatmap draws on the current Axes; when no figure is open yet it gets a
+    new one, 8 inches wide (the page width) and as tall as its rows need, so the 9-point
+    annotations stay legible.
 
     Examples
     --------
@@ -178,8 +221,7 @@ def plot_segment_profile(
         spread = data[zcols].astype(float).abs().max()
         keep = set(spread.sort_values(ascending=False, kind="stable").index[:max_features])
         zcols = [c for c in zcols if c in keep]
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
+    ax = _get_ax(ax, figsize=(8, max(3.0, 1.6 + 0.42 * len(data))))
     z = data[zcols].astype(float)
     z.columns = [c[2:] for c in zcols]
     if label_col is not None and label_col in data.columns:
