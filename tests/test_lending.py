@@ -651,7 +651,8 @@ def test_legends_name_the_banks_in_the_pages_language(books):
         kq.use_theme(lang="en")
     assert zh[0] == ("银行", ["微众银行", "网商银行"])
     assert zh[1][1][0] == "网商银行" and not re.search("[A-Za-z]{4,}", " ".join(zh[1][1]))
-    assert legends()[0] == ("bank", ["WeBank", "MYbank"])  # the English figure is unchanged
+    # the English figure keeps the English names, under the dictionary's English term
+    assert legends()[0] == ("Bank", ["WeBank", "MYbank"])
 
 
 # --- like with like, and the power of a test on simulated books -------------------------------
@@ -719,3 +720,23 @@ def test_overdue_power_needs_bigger_books_for_smaller_differences():
 def test_overdue_power_bad_inputs(kwargs, fragment):
     with pytest.raises(ParameterError, match=fragment):
         kq.overdue_power(**kwargs)
+
+
+@pytest.mark.parametrize(("lang", "bank_title"), [("en", "Bank"), ("zh", "银行")])
+def test_legend_titles_are_dictionary_terms_never_raw_column_names(lang, bank_title, books):
+    """A path's ``label`` column has no term, so its legend has no title (the entries say
+    enough); the bank legend is titled by the dictionary's term in the page's language."""
+    import matplotlib.pyplot as plt
+
+    paths = pd.concat([kq.growth_path(1.0, monthly_rate=0.12, months=5, label="customers"),
+                       kq.growth_path(1.0, monthly_rate=0.3, months=5, label="loans")])
+    kq.set_language(lang)
+    try:
+        growth = kq.plot_growth_paths(paths)
+        sizes = kq.plot_loan_sizes(pd.concat(books), ax=plt.figure().gca())
+        titles = (growth.get_legend().get_title().get_text(),
+                  sizes.get_legend().get_title().get_text())
+    finally:
+        kq.set_language("en")
+        plt.close("all")
+    assert titles == ("", bank_title)

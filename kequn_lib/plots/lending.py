@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .._display import column_labels
 from .._i18n import get_language
 from .._i18n import label as _bi
 from .._i18n import localise as _loc
@@ -20,7 +21,7 @@ from .._validation import require_columns, require_frame, require_numeric
 from ..errors import ParameterError, SchemaError
 from ..lending import lending_facts
 from . import _docstrings
-from ._theme import _get_ax, _require_plot_data, _term
+from ._theme import _get_ax, _require_plot_data
 
 __all__ = [
     "plot_growth_paths",
@@ -34,17 +35,24 @@ _BANK_COLORS = {"WeBank": "#1f77b4", "MYbank": "#ff7f0e"}
 _BANK_ZH = {"WeBank": "微众银行", "MYbank": "网商银行"}
 
 
-def _legend_in_chinese(ax: Axes, hue: str | None) -> None:
-    """Chinese build: the legend names the banks in Chinese, and its title is the column's
-    Chinese term (none for a column without one, such as a path's ``label``)."""
+def _legend_terms(ax: Axes, hue: str | None) -> None:
+    """The legend's title is the data dictionary's term for the column in the page's language.
+    A path's ``label`` gets none (its entries say enough); another column without a term keeps
+    its name in the English build and gets no title in the Chinese one. In the Chinese build the
+    entries name the banks in Chinese."""
     legend = ax.get_legend()
-    if legend is None or get_language() != "zh":
+    if legend is None:
         return
     if legend.get_title().get_text():
-        term = _term(hue) if hue else ""
-        legend.set_title(term if term != hue else "")
-    for text in legend.get_texts():
-        text.set_text(_BANK_ZH.get(text.get_text(), text.get_text()))
+        known = column_labels().get(str(hue)) if hue else None
+        zh = get_language() == "zh"
+        if known is not None and (known.zh if zh else known.en):
+            legend.set_title(known.zh if zh else known.en)
+        elif zh or hue == "label":
+            legend.set_title("")
+    if get_language() == "zh":
+        for text in legend.get_texts():
+            text.set_text(_BANK_ZH.get(text.get_text(), text.get_text()))
 
 
 def _cny(v: float, _pos: Any = None) -> str:
@@ -136,7 +144,7 @@ def plot_loan_sizes(
                     textcoords="offset points", va="top", fontsize="small")
     if hue and ax.get_legend() is not None:
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    _legend_in_chinese(ax, hue)
+    _legend_terms(ax, hue)
     ax.xaxis.set_major_formatter(FuncFormatter(_cny))
     ax.set_xlabel(_loc("Loan amount (元, log scale)", "单笔贷款金额（元，对数刻度）"))
     ax.set_ylabel(_bi("Density", "密度"))
@@ -188,7 +196,7 @@ def plot_size_sensitivity(
     ax.set_ylabel(_loc("Average loan (元)", "笔均贷款（元）"))
     ax.set_title(_bi("Implied average loan vs spread", "平均贷款额与分布离散度", paren=False))
     ax.legend(fontsize="small")
-    _legend_in_chinese(ax, hue)
+    _legend_terms(ax, hue)
     return ax
 
 
@@ -237,7 +245,7 @@ def plot_growth_paths(
     ax.set_xlabel(_bi("Month", "月"))
     ax.set_ylabel(_loc("Multiple of month 0 (倍数, log scale)", "相对第 0 月的倍数（对数刻度）"))
     ax.set_title(_bi("Month-on-month growth compounds", "月环比增长的复利效应", paren=False))
-    _legend_in_chinese(ax, hue)
+    _legend_terms(ax, hue)
     return ax
 
 
