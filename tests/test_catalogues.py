@@ -39,10 +39,14 @@ _MONTHS = {name: str(i) for i, name in enumerate(
     ("January", "February", "March", "April", "May", "June", "July", "August", "September",
      "October", "November", "December"), start=1)}
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b")
+#: "Chapter 02" is 第2章 in Chinese (a chapter's file name, 02_..., is code and keeps its zero)
+_CHAPTER = re.compile(r"\b([Cc]hapters? )0(\d)\b(?!_)")
 
 
 def _english_numbers(text: str) -> Counter:
-    """The numbers of an English message, a month name counting as its number."""
+    """The numbers of an English message, a month name counting as its number and a chapter
+    number without its leading zero."""
+    text = _CHAPTER.sub(r"\1\2", text)
     return Counter(_NUMBER.findall(text)) + Counter(_MONTHS[m] for m in _MONTH.findall(text))
 
 
