@@ -147,6 +147,33 @@ def test_rfm_parquet_bad_amount_names_the_row_across_files(tmp_path, log) -> Non
     assert err.value.rows == [len(bad) - 3]
 
 
+@pytest.mark.parametrize("bad", ["none", "id", "date", "amount"])
+def test_rfm_parquet_without_footer_statistics_checks_every_row(tmp_path, log, bad) -> None:
+    # without null counts in the footers the statement carries the checks itself: the same
+    # result on clean files, the pandas error (words and rows) on bad ones
+    frame = log.drop(columns="channel")
+    if bad == "id":
+        frame = frame.assign(customer_id=frame["customer_id"].astype("float64"))
+    column = {"id": "customer_id", "date": "date", "amount": "amount"}.get(bad)
+    if column:
+        frame.loc[[40, 7_000], column] = pd.NaT if bad == "date" else np.nan
+    folder = tmp_path / "nostats"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), 2)):
+        frame.iloc[rows].to_parquet(folder / f"part-{i}.parquet", index=False,
+                                    write_statistics=False)
+    assert not backends.parquet_source(str(folder), columns=None, owner="t").no_nulls
+    if not column:
+        pd.testing.assert_frame_equal(kq.rfm(str(folder)), kq.rfm(frame), **TOL)
+        return
+    with pytest.raises(SchemaError) as want:
+        kq.rfm(frame)
+    with pytest.raises(SchemaError) as got:
+        kq.rfm(str(folder))
+    assert str(got.value) == str(want.value)
+    assert got.value.rows == want.value.rows == [40, 7_000]
+
+
 # --- bad Parquet sources fail before any row is read ----------------------------------------------
 
 

@@ -250,15 +250,28 @@ def _code_sql(expr: str, freq: str) -> str:
     return f"(CAST({expr} - DATE '1970-01-05' AS BIGINT) // 7 + 1)"
 
 
+def _can_be_null(src: ParquetSource, col: str, expr: str) -> bool:
+    """Whether ``expr`` of column ``col`` can be NULL on a row: the footers do not prove the
+    column null-free, or the expression parses text (an unparseable string becomes NULL)."""
+    return col not in src.no_nulls or expr.startswith("TRY_CAST(")
+
+
 def rfm_stats(
     src: ParquetSource, *, end: int | None, freq: str, customer_col: str, date_col: str,
     amount_col: str, owner: str,
 ) -> dict[str, Any]:
     """Per-customer first/last period, distinct periods, total and first-period total.
 
-    Returns a dict with ``stats`` (indexed by customer id: only customers with a period up to
-    ``end``), ``n_late`` (transactions after ``end``) and ``pmax`` (the last period in the log,
-    ``None`` when it is empty): the contract of every engine's ``rfm_stats``.
+    Returns a dict with ``stats`` (indexed by customer id, in id order: only customers with a
+    period up to ``end``), ``n_late`` (transactions after ``end``) and ``pmax`` (the last
+    period in the log, ``None`` when it is empty): the contract of every engine's
+    ``rfm_stats``.
+
+    One statement reads the files once, in parallel; what the checks need rides along as
+    per-customer columns, and only where the footers cannot rule a problem out: a missing id
+    forms its own (NULL) group, a bad amount turns a total into NaN, a missing or unparseable
+    date is counted. Customers come back sorted by id (DuckDB sorts in parallel, so the
+    pandas sort of the finished table has nothing left to do).
     """
     ts = _timestamp(src, date_col)
     day = f"CAST({ts} AS DATE)"
@@ -266,62 +279,96 @@ def rfm_stats(
     amount = f"CAST({ident(amount_col)} AS DOUBLE)"
     if amount_col not in src.no_nulls:  # a missing amount must not vanish from the sum
         amount = f"coalesce({amount}, 'NaN'::DOUBLE)"
+    null_dates = _can_be_null(src, date_col, ts)
+    null_ids = _can_be_null(src, customer_col, ident(customer_col))
     count = "" if end is None else ", count(*) AS k"  # transactions per pair, for the late ones
     pairs = (
         f"SELECT {ident(customer_col)} AS cid, {period} AS p, sum({amount}) AS s{count} "
         f"FROM {_scan(src)} GROUP BY ALL"
     )
-    if end is None:  # every pair counts: the totals and the last period are the checks' too
-        extra = "last AS pmax, total AS all_total, 0 AS late"
+    columns = []
+    if end is None:  # every pair counts: the totals and the last period serve the checks too
         keep = ""
     else:
-        keep = f" FILTER (WHERE p <= DATE '{_period_date(end, freq).isoformat()}')"
-        late = f"coalesce(sum(k) FILTER (WHERE p > DATE '{_period_date(end, freq)}'), 0)"
-        extra = (f"{_code_sql('max(p)', freq)} AS pmax, sum(s) AS all_total, {late} AS late")
+        cut = f"DATE '{_period_date(end, freq).isoformat()}'"
+        keep = f" FILTER (WHERE p <= {cut})"
+        columns += [f"{_code_sql('max(p)', freq)} AS pmax", "sum(s) AS all_total",
+                    f"coalesce(sum(k) FILTER (WHERE p > {cut}), 0) AS late"]
+    if null_dates:
+        columns.append("count_if(p IS NULL) AS null_p")
+    n_periods = f"count(p){keep}" if null_dates or keep else "count(*)"
     stats = (
         f"SELECT cid, {_code_sql(f'min(p){keep}', freq)} AS first, "
-        f"{_code_sql(f'max(p){keep}', freq)} AS last, count(p){keep} AS n_periods, "
-        f"sum(s){keep} AS total, arg_min(s, p){keep} AS first_total, "
-        "count(*) - count(p) AS null_p"
-        + ("" if end is None else f", {extra}")
+        f"{_code_sql(f'max(p){keep}', freq)} AS last, {n_periods} AS n_periods, "
+        f"sum(s){keep} AS total, arg_min(s, p){keep} AS first_total"
+        + "".join(", " + c for c in columns)
         + " FROM pairs GROUP BY cid"
     )
-    select = f"*, {extra}" if end is None else "*"
-    sql = f"WITH pairs AS ({pairs}), c AS ({stats}) SELECT {select} FROM c"
+    sql = f"WITH pairs AS ({pairs}) {stats} ORDER BY cid"
     with connect() as con:
-        out = con.execute(sql).df()
-        _check_rfm(con, src, out, customer_col, date_col, amount_col, ts, owner)
-    n_late = int(out["late"].sum())
-    pmax = None if out["pmax"].isna().all() else int(out["pmax"].max())
-    out = out[out["n_periods"].fillna(0).to_numpy() > 0]
-    ids = pd.Index(out["cid"], name=customer_col)
+        table = con.sql(sql).to_arrow_table()
+        _check_rfm(con, src, table, customer_col, date_col, amount_col, ts, owner,
+                   null_ids=null_ids, null_dates=null_dates)
+    return _rfm_result(table, src, customer_col, end=end)
+
+
+def _numbers(table: Any, name: str, dtype: str, keep: np.ndarray | None = None) -> np.ndarray:
+    """A numeric result column as numpy (nulls as 0: only rows the result drops have them)."""
+    col = table.column(name)
+    if col.null_count:
+        col = col.fill_null(0)
+    out = col.to_numpy()
+    if keep is not None:
+        out = out[keep]
+    return out.astype(dtype, copy=False)
+
+
+def _rfm_result(table: Any, src: ParquetSource, customer_col: str, *,
+                end: int | None) -> dict[str, Any]:
+    """The engine contract's dict from the (checked) per-customer Arrow table."""
+    if table.num_rows == 0:
+        return {"stats": None, "n_late": 0, "pmax": None}
+    n_periods = _numbers(table, "n_periods", "int64")
+    keep = None if bool(n_periods.all()) else n_periods > 0
+    last = _numbers(table, "last", "int64")
+    if end is None:
+        n_late, pmax = 0, int(last.max())
+    else:
+        n_late = int(_numbers(table, "late", "int64").sum())
+        pmax = int(_numbers(table, "pmax", "int64").max())
+    cid = table.column("cid").to_pandas()
+    ids = pd.Index(cid if keep is None else cid[keep], name=customer_col)
     dtype = src.empty_frame([customer_col])[customer_col].dtype
     if ids.dtype != dtype:
         with contextlib.suppress(TypeError, ValueError):
             ids = ids.astype(dtype)
     stats = pd.DataFrame(
         {
-            "first": out["first"].to_numpy(dtype="int64"),
-            "last": out["last"].to_numpy(dtype="int64"),
-            "n_periods": out["n_periods"].to_numpy(dtype="int64"),
-            "total": out["total"].to_numpy(dtype="float64"),
-            "first_total": out["first_total"].to_numpy(dtype="float64"),
+            "first": _numbers(table, "first", "int64", keep),
+            "last": last if keep is None else last[keep],
+            "n_periods": n_periods if keep is None else n_periods[keep],
+            "total": _numbers(table, "total", "float64", keep),
+            "first_total": _numbers(table, "first_total", "float64", keep),
         },
         index=ids,
+        copy=False,  # fresh arrays: no consolidation copy
     )
     return {"stats": stats, "n_late": n_late, "pmax": pmax}
 
 
-def _check_rfm(con: Any, src: ParquetSource, out: pd.DataFrame, customer_col: str,
-               date_col: str, amount_col: str, ts: str, owner: str) -> None:
-    """The pandas path's checks, in its order: missing ids, amounts, dates."""
-    if out["cid"].isna().any():
+def _check_rfm(con: Any, src: ParquetSource, table: Any, customer_col: str, date_col: str,
+               amount_col: str, ts: str, owner: str, *, null_ids: bool,
+               null_dates: bool) -> None:
+    """The pandas path's checks, in its order: missing ids, amounts, dates. Each looks at the
+    per-customer result; only a failed one reads the files again for the first bad rows."""
+    if null_ids and table.column("cid").null_count:
         n, rows, _ = _first_bad(con, src, f"{ident(customer_col)} IS NULL", "NULL")
         if n:
             raise _messages.missing_ids_error(owner, customer_col, n=n, rows=rows)
-    bad = not np.isfinite(out["all_total"].to_numpy(dtype="float64")).all()
+    totals = table.column("all_total" if "all_total" in table.column_names else "total")
+    bad = bool(totals.null_count) or not np.isfinite(totals.to_numpy()).all()
     check_numbers(con, src, [amount_col], nonnegative=False, owner=owner, rows=bad)
-    if (out["null_p"].to_numpy() > 0).any():
+    if null_dates and bool(_numbers(table, "null_p", "int64").any()):
         n, rows, values = _first_bad(con, src, f"{ts} IS NULL", ident(date_col))
         if n:
             values = [pd.NaT if v is None and not isinstance(v, str) else v for v in values]
