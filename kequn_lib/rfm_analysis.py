@@ -230,8 +230,9 @@ def rfm(
 
     Parquet: one DuckDB statement groups the log by (customer, period), then by customer, and
     spills to disk above the memory limit; the row checks ride along (a bad amount turns a
-    sum into NaN, a missing id forms its own group) and only a failed check reads the files
-    again, to name the first offending rows by their row number across the files. Dask: the
+    sum into NaN, a missing id forms its own group; a column whose file footers count no null
+    needs no check) and only a failed check reads the files again, to name the first
+    offending rows by their row number across the files. Dask: the
     same pair reduction runs per partition, the pairs are shuffled by customer and each
     partition is summarised; the checks count over all partitions. Results equal the in-memory
     path to rounding (sums of the same amounts in another order).
@@ -403,28 +404,28 @@ def _rfm_table(res: dict[str, Any], end: int | None, id_dtype: Any, first_day: A
     if res["n_late"]:
         log.info("rfm: %d transaction(s) after observation_end left out", res["n_late"])
     first = stats["first"].to_numpy()
-    frequency = (stats["n_periods"].to_numpy() - 1).astype("float64")
-    repeat_total = stats["total"].to_numpy() - stats["first_total"].to_numpy()
+    n_periods = stats["n_periods"].to_numpy()
+    # one float64 block, column-major, filled in place: the frame wraps it without a copy
+    block = np.empty((len(_RFM_COLUMNS), len(stats)))
+    frequency, recency, t, monetary_value = block
+    np.subtract(n_periods, 1, out=frequency, casting="unsafe")
+    np.subtract(stats["last"].to_numpy(), first, out=recency, casting="unsafe")
+    np.subtract(end, first, out=t, casting="unsafe")
+    total = stats["total"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         if monetary == "all":
-            monetary = stats["total"].to_numpy() / stats["n_periods"].to_numpy()
+            np.divide(total, n_periods, out=monetary_value)
         else:
-            monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
+            repeat_total = total - stats["first_total"].to_numpy()
+            monetary_value[:] = np.where(frequency > 0, repeat_total / frequency, 0.0)
     index = stats.index
     if index.dtype != id_dtype:
         try:
             index = index.astype(id_dtype)
         except (TypeError, ValueError):  # pragma: no cover - keep what the engine gave
             pass
-    out = pd.DataFrame(
-        {
-            "frequency": frequency,
-            "recency": (stats["last"].to_numpy() - first).astype("float64"),
-            "T": (end - first).astype("float64"),
-            "monetary_value": monetary,
-        },
-        index=index.rename(customer_col),
-    )
+    out = pd.DataFrame(block.T, index=index.rename(customer_col), columns=_RFM_COLUMNS,
+                       copy=False)
     try:
         out = out.sort_index()
     except TypeError:  # ids of mixed types cannot be ordered; keep first-seen order
