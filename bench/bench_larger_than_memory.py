@@ -16,6 +16,8 @@ glob in a fresh child process and reports its wall time and peak resident memory
 ``--tools kequn duckdb`` a hand-written DuckDB query of the same definition runs on the same
 files in its own child, under the same ``--memory-limit`` (kequn gets it through
 ``KEQUN_DUCKDB_MEMORY_LIMIT``), and its output is compared with kequn's (``max_rel_diff``).
+``--repeat N`` runs each tool N times, rotating which goes first, and reports the median wall
+and CPU time and the largest peak (one run of a 10-second query varies by about 10%).
 
 Prints one JSON line per measurement::
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,6 +185,9 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="delete existing files first")
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument("--tools", nargs="+", default=["kequn"], choices=["kequn", "duckdb"])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each tool, the order rotating between rounds; the median "
+                        "time and CPU time and the largest peak are reported")
     parser.add_argument("--memory-limit", default="1GB",
                         help="DuckDB memory_limit of both tools (kequn: KEQUN_DUCKDB_MEMORY_LIMIT)")
     args = parser.parse_args()
@@ -202,29 +208,37 @@ def main() -> int:
         return 0
     outputs: dict[str, str] = {}
     env = {**os.environ, "KEQUN_DUCKDB_MEMORY_LIMIT": args.memory_limit}
+    runs: dict[str, list[dict]] = {tool: [] for tool in args.tools}
     with tempfile.TemporaryDirectory(prefix="kequn-bench-out-") as tmp:
+        for round_ in range(max(1, args.repeat)):
+            k = round_ % len(args.tools)  # rotate who goes first: the page cache, the load
+            for tool in args.tools[k:] + args.tools[:k]:
+                out_path = os.path.join(tmp, f"{tool}.parquet")
+                code = _CHILD if tool == "kequn" else _DUCKDB_CHILD
+                proc = subprocess.run(
+                    [sys.executable, "-c", code, str(folder / "part-*.parquet"), out_path,
+                     args.memory_limit],
+                    input=_SQL, capture_output=True, text=True, check=False, env=env,
+                )
+                if proc.returncode != 0:
+                    sys.stderr.write(proc.stderr)
+                    return proc.returncode
+                runs[tool].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                outputs[tool] = out_path
         for tool in args.tools:
-            out_path = os.path.join(tmp, f"{tool}.parquet")
-            code = _CHILD if tool == "kequn" else _DUCKDB_CHILD
-            proc = subprocess.run(
-                [sys.executable, "-c", code, str(folder / "part-*.parquet"), out_path,
-                 args.memory_limit],
-                input=_SQL, capture_output=True, text=True, check=False, env=env,
-            )
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                return proc.returncode
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
-            outputs[tool] = out_path
+            done = runs[tool]
+            peak = max(r["peak_mb"] for r in done)
             line = {
-                "operation": "rfm_parquet", "tool": tool, "seconds": round(result["seconds"], 2),
-                "peak_mb": round(result["peak_mb"], 1),
-                "cpu_seconds": round(result["cpu_seconds"], 2), **common,
-                "customers": result["customers"], "memory_limit": args.memory_limit,
-                "peak_share_of_data": round(result["peak_mb"] / 1024 / on_disk, 3),
+                "operation": "rfm_parquet", "tool": tool,
+                "seconds": round(statistics.median(r["seconds"] for r in done), 2),
+                "peak_mb": round(peak, 1),
+                "cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in done), 2),
+                **common, "runs": len(done),
+                "customers": done[-1]["customers"], "memory_limit": args.memory_limit,
+                "peak_share_of_data": round(peak / 1024 / on_disk, 3),
             }
             if tool != "kequn" and "kequn" in outputs:
-                line["max_rel_diff"] = _max_rel_diff(outputs["kequn"], out_path)
+                line["max_rel_diff"] = _max_rel_diff(outputs["kequn"], outputs[tool])
             print(json.dumps(line), flush=True)
     return 0
 

@@ -36,7 +36,7 @@ FULL = [
     ["bench_dask.py"],
     ["bench_import.py"],
     ["bench_larger_than_memory.py", "--gib", "1", "--rows-per-file", "10000000",
-     "--tools", "kequn", "duckdb"],
+     "--tools", "kequn", "duckdb", "--repeat", "5"],
 ]
 QUICK = [
     ["bench_synthetic.py", "--n", "100000", "--transactions"],
