@@ -77,3 +77,16 @@ def test_errors_are_also_builtin_exceptions():
     assert issubclass(kq.ParameterError, ValueError)
     assert issubclass(kq.DataUnavailableError, LookupError)
     assert issubclass(kq.SchemaError, kq.KequnError)
+
+
+@pytest.mark.parametrize("ids", [[1, 2, 2, 3], [3, 1, 2, 3], [1.0, 2.0, 2.0], [5, 4, 5]])
+def test_ordered_id_shortcut_never_accepts_a_repeated_id(ids):
+    """Strictly increasing ids skip the hash-based uniqueness check; any other order, including
+    a sorted column with a repeat, still goes through it."""
+    from kequn_lib.schema import _ids_strictly_increasing
+
+    table = pd.DataFrame({"customer_id": ids, "aum": 1.0})
+    assert not _ids_strictly_increasing(table)
+    with pytest.raises(kq.SchemaError, match="duplicate values"):
+        kq.validate_customers(table)
+    assert _ids_strictly_increasing(pd.DataFrame({"customer_id": sorted(set(ids))}))
