@@ -130,6 +130,15 @@ def _goals(rows: list[dict]) -> list[str]:
     if pipe and bare:
         ratio = pipe["seconds"] / bare["seconds"]
         add(f"pipeline fit {pipe['size']:,}: <= 1.5x bare KMeans", ratio, ratio <= 1.5, "x")
+    k, pd_ = _pick(rows, "read customers csv", "kequn"), _pick(rows, "read customers csv", "pandas")
+    if k and pd_:
+        ratio = k["seconds"] / pd_["seconds"]
+        add(f"read_customers {k['size']:,} rows: <= 1.5x pd.read_csv with dtypes", ratio,
+            ratio <= 1.5, "x")
+        if k.get("frame_mb"):
+            share = k["peak_mb"] / k["frame_mb"]
+            add(f"read_customers {k['size']:,} rows: peak <= 4x the frame", share, share <= 4,
+                "x")
     ck = _pick(rows, "choose_k_2_10", "kequn choose_k (silhouette on 10,000)")
     if ck:
         add(f"choose_k 2..10 on {ck['size']:,}: <= 120 s", ck["seconds"], ck["seconds"] <= 120,
