@@ -219,6 +219,24 @@ def test_plots(bank):
         kq.plot_calibration_holdout(table.drop(columns="mean_purchases"))
 
 
+@pytest.mark.parametrize(("lang", "entries"), [("en", ["actual", "model"]),
+                                               ("zh", ["实际", "模型"])])
+def test_holdout_legends_read_in_the_pages_language(bank, lang, entries):
+    import matplotlib.pyplot as plt
+
+    table = kq.holdout_by_frequency(bank["activity"], bank["split"])
+    tr = kq.tracking(bank["activity"], bank["log"], calibration_end=CAL_END, time_unit=7)
+    kq.use_theme(lang=lang)
+    try:
+        shown = [[t.get_text() for t in ax.get_legend().get_texts()]
+                 for ax in (kq.plot_calibration_holdout(table, ax=plt.figure().gca()),
+                            kq.plot_tracking(tr, ax=plt.figure().gca()))]
+    finally:
+        kq.use_theme(lang="en")
+        plt.close("all")
+    assert shown == [entries, entries]
+
+
 def test_clv_sample_is_stratified_and_seeded(bank):
     s = bank["split"]
     sample = kq.clv_sample(s, n=1000, frequency_col="frequency_cal", random_state=1)

@@ -13,11 +13,18 @@ from .._i18n import label as _bi
 from .._i18n import localise as _loc
 from .._validation import require_columns, require_frame, require_numeric
 from . import _docstrings
-from ._theme import _get_ax
+from ._theme import _get_ax, _value_name
 
 __all__ = ["plot_calibration_holdout", "plot_tracking"]
 
 _COLOURS = {"actual": "#333333", "model": "#d1495b"}
+
+
+def _source_legend(ax: Axes) -> None:
+    """A legend without title whose entries (``actual``, ``model``) read in the page's language."""
+    legend = ax.legend(title=None)
+    for text in legend.get_texts():
+        text.set_text(_value_name(text.get_text(), "source"))
 
 
 @_docstrings.share
@@ -71,7 +78,7 @@ def plot_calibration_holdout(
     ax.set_ylabel(_bi("Mean purchases in the holdout", "验证期平均购买"))
     ax.set_title(_loc("Holdout purchases: actual vs model (实际与模型)",
                       "验证期购买：实际与模型（Holdout purchases: actual vs model）"))
-    ax.legend(title=None)
+    _source_legend(ax)
     return ax
 
 
@@ -135,6 +142,6 @@ def plot_tracking(
     # whole counts with separators: no "1e6" offset above the axis
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(_bi("Tracking: cumulative repeat purchases", "累计重复购买跟踪"))
-    ax.legend(title=None)
+    _source_legend(ax)
     ax.figure.autofmt_xdate()
     return ax
