@@ -514,6 +514,17 @@ def total_overflow_error(owner: str, column: str, *, rows: Sequence[Any],
     return SchemaError(msg, column=column, rows=list(rows))
 
 
+def strictly_increasing(values: pd.Series) -> bool:
+    """Whether numeric ``values`` are strictly increasing (so unique without hashing: the usual
+    export order of ids). False for text, categorical or bool values, and whenever a NaN is
+    present."""
+    if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(values) \
+            or not pd.api.types.is_numeric_dtype(values.dtype):
+        return False
+    arr = values.to_numpy()
+    return arr.ndim == 1 and (arr.size < 2 or bool(np.all(arr[1:] > arr[:-1])))
+
+
 def require_unique(data: pd.DataFrame, column: str, *, owner: str) -> None:
     """Raise :class:`SchemaError` if ``data[column]`` has repeated values, naming them."""
     require_columns(data, [column], owner=owner)

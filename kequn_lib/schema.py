@@ -23,6 +23,7 @@ from ._validation import (
     missing_columns_error,
     require_columns,
     require_frame,
+    strictly_increasing,
 )
 from .errors import SchemaError
 
@@ -152,14 +153,8 @@ _CUSTOMER_SCHEMA_ORDERED_IDS = CUSTOMER_SCHEMA.update_column("customer_id", uniq
 
 
 def _ids_strictly_increasing(data: pd.DataFrame) -> bool:
-    if "customer_id" not in data.columns:
-        return False
-    ids = data["customer_id"]
-    if isinstance(ids, pd.DataFrame) or isinstance(ids.dtype, pd.CategoricalDtype) \
-            or not pd.api.types.is_numeric_dtype(ids.dtype) or pd.api.types.is_bool_dtype(ids):
-        return False
-    arr = ids.to_numpy()
-    return arr.ndim == 1 and arr.size >= 2 and bool(np.all(arr[1:] > arr[:-1]))
+    ids = data["customer_id"] if "customer_id" in data.columns else None
+    return isinstance(ids, pd.Series) and strictly_increasing(ids)
 
 
 def validate_customers(data: pd.DataFrame) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from ._validation import (
     require_numeric,
     require_role,
     require_unique,
+    strictly_increasing,
     warn,
 )
 from .currency import _to_cny
@@ -154,11 +155,8 @@ def _ladder(preset: str, thresholds: Mapping[str, float] | None, labels: str) ->
 def _require_unique_fast(data: pd.DataFrame, column: str, *, owner: str) -> None:
     """Like ``require_unique`` but O(n) without hashing when numeric ids are strictly increasing
     (the usual export order); other tables fall back to the hash check."""
-    ids = data[column]
-    if pd.api.types.is_numeric_dtype(ids.dtype) and not isinstance(ids.dtype, pd.CategoricalDtype):
-        arr = ids.to_numpy()
-        if arr.size < 2 or bool(np.all(arr[1:] > arr[:-1])):
-            return
+    if column in data.columns and strictly_increasing(data[column]):
+        return
     require_unique(data, column, owner=owner)
 
 
